@@ -1,0 +1,204 @@
+//! Build [`Node`] trees from saphyr-parser's event stream: anchors, aliases,
+//! `<<` merge keys and YAML 1.1 scalar resolution.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, Tag};
+
+use super::node::{Node, NodeKind};
+use super::resolve::{parse_float, parse_int, resolve_plain};
+use crate::diag::Diagnostic;
+use crate::source::{display_path, Source, Span};
+
+enum Frame {
+    Seq { items: Vec<Node>, span: Span, anchor: usize, tag: Option<String> },
+    Map { entries: Vec<(Node, Node)>, key: Option<Node>, span: Span, anchor: usize, tag: Option<String> },
+}
+
+struct Composer {
+    source: Arc<Source>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    docs: Vec<Node>,
+}
+
+impl Composer {
+    fn span(&self, s: &YSpan) -> Span {
+        let len = if s.end.line() == s.start.line() { s.end.index().saturating_sub(s.start.index()) } else { 1 };
+        Span::new(self.source.clone(), s.start.line(), s.start.col() + 1, len.max(1))
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Diagnostic> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    if matches!(node.kind, NodeKind::Seq(_) | NodeKind::Map(_)) && node.tag.is_none() {
+                        return Err(Diagnostic::error("a mapping key must be a scalar").at(&node.span));
+                    }
+                    *key = Some(node);
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Apply `<<` merge keys: merged entries first, explicit keys win (as PyYAML).
+fn apply_merges(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Diagnostic> {
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return Ok(entries);
+    }
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    let mut explicit = Vec::new();
+    for (k, v) in entries {
+        if !is_merge_key(&k) {
+            explicit.push((k, v));
+            continue;
+        }
+        let sources: Vec<Node> = match v.kind {
+            NodeKind::Map(_) => vec![v],
+            NodeKind::Seq(items) => items,
+            _ => return Err(Diagnostic::error("a `<<` merge key needs a mapping or a list of mappings").at(&v.span)),
+        };
+        for src in sources {
+            let NodeKind::Map(m) = src.kind else {
+                return Err(Diagnostic::error("a `<<` merge key needs a mapping or a list of mappings").at(&src.span));
+            };
+            for (mk, mv) in m {
+                if !merged.iter().any(|(ek, _)| ek.key_string() == mk.key_string()) {
+                    merged.push((mk, mv));
+                }
+            }
+        }
+    }
+    merged.retain(|(mk, _)| !explicit.iter().any(|(ek, _): &(Node, Node)| ek.key_string() == mk.key_string()));
+    merged.extend(explicit);
+    Ok(merged)
+}
+
+fn is_merge_key(k: &Node) -> bool {
+    k.tag.is_none() && matches!(&k.kind, NodeKind::Str(s) if s == "<<")
+}
+
+/// Turn a tag into what the node means: core tags convert, local ones stay.
+fn tagged_scalar(value: &str, tag: &Tag, span: &Span) -> Result<(NodeKind, Option<String>), Diagnostic> {
+    if tag.is_yaml_core_schema() {
+        let bad = || Diagnostic::error(format!("`{value}` is not a valid !!{}", tag.suffix)).at(span);
+        let kind = match tag.suffix.as_str() {
+            "str" => NodeKind::Str(value.to_string()),
+            "int" => NodeKind::Int(parse_int(value).ok_or_else(bad)?),
+            "float" => NodeKind::Float(parse_float(value).or_else(|| parse_int(value).map(|i| i as f64)).ok_or_else(bad)?),
+            "bool" => match resolve_plain(value) {
+                k @ NodeKind::Bool(_) => k,
+                _ => return Err(bad()),
+            },
+            "null" => NodeKind::Null,
+            _ => NodeKind::Str(value.to_string()),
+        };
+        return Ok((kind, None));
+    }
+    Ok((NodeKind::Str(value.to_string()), Some(format!("{}{}", tag.handle, tag.suffix))))
+}
+
+fn local_tag(tag: Option<&Tag>) -> Option<String> {
+    tag.filter(|t| !t.is_yaml_core_schema()).map(|t| format!("{}{}", t.handle, t.suffix))
+}
+
+/// Load every document of a YAML text.
+pub fn load_str(source: Arc<Source>) -> Result<Vec<Node>, Diagnostic> {
+    let text = source.text.clone();
+    let mut c = Composer { source: source.clone(), stack: Vec::new(), anchors: HashMap::new(), docs: Vec::new() };
+    for event in Parser::new_from_str(&text) {
+        let (event, yspan) = event.map_err(|e| {
+            let m = e.marker();
+            Diagnostic::error(format!("YAML syntax error: {}", e.info())).at(&Span::new(source.clone(), m.line(), m.col() + 1, 1))
+        })?;
+        let span = c.span(&yspan);
+        match event {
+            Event::Scalar(value, style, anchor, tag) => {
+                let (kind, tag) = match (&tag, style) {
+                    (Some(t), _) => tagged_scalar(&value, t, &span)?,
+                    (None, ScalarStyle::Plain) => (resolve_plain(&value), None),
+                    (None, _) => (NodeKind::Str(value.to_string()), None),
+                };
+                c.finish(Node { kind, span, tag }, anchor)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                c.stack.push(Frame::Seq { items: Vec::new(), span, anchor, tag: local_tag(tag.as_deref()) })
+            }
+            Event::MappingStart(anchor, tag) => {
+                c.stack.push(Frame::Map { entries: Vec::new(), key: None, span, anchor, tag: local_tag(tag.as_deref()) })
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { items, span, anchor, tag }) = c.stack.pop() {
+                    c.finish(Node { kind: NodeKind::Seq(items), span, tag }, anchor)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { entries, span, anchor, tag, .. }) = c.stack.pop() {
+                    let entries = apply_merges(entries)?;
+                    c.finish(Node { kind: NodeKind::Map(entries), span, tag }, anchor)?;
+                }
+            }
+            Event::Alias(id) => {
+                let node = c.anchors.get(&id).cloned().ok_or_else(|| Diagnostic::error("unknown YAML alias").at(&span))?;
+                c.finish(node, 0)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
+        }
+    }
+    Ok(c.docs)
+}
+
+/// Load a YAML file; `None` when it holds no document (an empty file).
+pub fn load_file(path: &Path) -> Result<(Arc<Source>, Option<Node>), Diagnostic> {
+    let source = Source::read(path).map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", display_path(path))))?;
+    let docs = load_str(source.clone())?;
+    if docs.len() > 1 {
+        return Err(
+            Diagnostic::error(format!("{} holds {} YAML documents; one was expected", display_path(path), docs.len())).at(&docs[1].span)
+        );
+    }
+    Ok((source, docs.into_iter().next()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Node {
+        load_str(Source::new("t.yml", text)).unwrap().remove(0)
+    }
+
+    #[test]
+    fn merges_and_positions() {
+        let n = load("base: &b {a: 1, b: yes}\nchild:\n  <<: *b\n  b: off\n  c: 0755\n");
+        let child = n.get("child").unwrap();
+        assert_eq!(child.to_value(), serde_json::json!({"a": 1, "b": false, "c": 493}));
+        let (k, _) = &n.as_map().unwrap()[1];
+        assert_eq!((k.span.line, k.span.col, k.span.len), (2, 1, 5));
+    }
+
+    #[test]
+    fn quoted_and_tagged_scalars_stay_strings() {
+        let n = load("a: 'yes'\nb: !!str 0644\nc: !unsafe '{{ x }}'\nd: !!int '12'\n");
+        assert_eq!(n.to_value(), serde_json::json!({"a": "yes", "b": "0644", "c": "{{ x }}", "d": 12}));
+        assert_eq!(n.get("c").unwrap().tag.as_deref(), Some("!unsafe"));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = load_str(Source::new("bad.yml", "a: [1, 2\nb: c\n")).unwrap_err();
+        let span = e.span.unwrap();
+        assert!(e.message.starts_with("YAML syntax error"), "{}", e.message);
+        assert!(span.line >= 1);
+    }
+}

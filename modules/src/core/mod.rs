@@ -1,0 +1,3 @@
+//! Ansible's core modules, with Ansible's names and arguments.
+
+pub mod ping;

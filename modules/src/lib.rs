@@ -1,0 +1,22 @@
+//! dpctl's modules: each one a typed, idempotent unit of work that can be used
+//! alone from Rust, run by `dpctl-agent` on a host, or validated by the
+//! executor before anything is touched.
+//!
+//! A module is a `#[serde(deny_unknown_fields)]` argument struct that
+//! implements [`Module`]. It registers itself with [`register_module!`], so
+//! there is no hand-maintained list: the executor and the agent both find it
+//! through [`registry`].
+
+pub mod error;
+pub mod module;
+pub mod protocol;
+pub mod registry;
+
+pub mod core;
+
+pub use error::ModuleError;
+pub use module::{Context, Module, Outcome};
+pub use registry::{lookup, ModuleSpec, Side};
+
+#[doc(hidden)]
+pub use inventory;
