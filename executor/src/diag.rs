@@ -136,12 +136,16 @@ impl std::error::Error for Diagnostics {}
 
 /// The closest candidate to a misspelled name, for "did you mean" hints.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    closest(word, candidates).map(|(_, c)| c)
+}
+
+/// Like [`did_you_mean`], with the edit distance, to compare suggestions from two lists.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<(usize, &'a str)> {
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

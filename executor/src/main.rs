@@ -1,1 +1,7 @@
-fn main() {}
+//! The `dpctl` command line.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    dpctl::cli::main()
+}

@@ -12,6 +12,8 @@ pub mod module;
 pub mod protocol;
 pub mod registry;
 
+pub mod args;
+pub mod controller;
 pub mod core;
 pub mod util;
 

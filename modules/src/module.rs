@@ -70,7 +70,11 @@ pub trait Module: DeserializeOwned + schemars::JsonSchema {
 
 /// Parse arguments the way the executor and the agent both do: unknown
 /// arguments and wrong types are errors.
+/// Values are first converted to the declared types as Ansible does
+/// (`"4"` → 4 for an integer option, `"yes"` → true), see [`crate::args`].
 pub fn parse_args<M: Module>(args: &Value) -> Result<M, ModuleError> {
     let args = if args.is_null() { Value::Object(Map::new()) } else { args.clone() };
+    let schema = serde_json::to_value(schemars::schema_for!(M)).unwrap_or(Value::Bool(true));
+    let args = crate::args::coerce(args, &schema);
     serde_json::from_value(args).map_err(|e| ModuleError::BadArgs(format!("{}: {e}", M::NAME)))
 }

@@ -1,0 +1,31 @@
+//! What a run prints: Ansible's text stream, or one JSON event per line.
+
+mod adhoc;
+mod diff;
+mod json;
+mod text;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub use adhoc::AdHocOutput;
+pub use json::JsonOutput;
+pub use text::TextOutput;
+
+use crate::run::result::{HostResult, HostStats};
+
+/// Receives the run's events in order.
+pub trait Output: Send {
+    fn play_start(&mut self, name: &str);
+    fn task_start(&mut self, name: &str, handler: bool);
+    fn host_result(&mut self, r: &HostResult);
+    fn warning(&mut self, msg: &str);
+    fn recap(&mut self, stats: &BTreeMap<String, HostStats>, elapsed: Duration);
+}
+
+/// How much to show.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputOptions {
+    pub verbosity: u8,
+    pub diff: bool,
+}

@@ -1,0 +1,108 @@
+//! Ansible's text output: `PLAY [..]`, `TASK [..]`, `ok: [host]`, and the
+//! exact `PLAY RECAP` lines.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{diff, Output, OutputOptions};
+use crate::run::result::{HostResult, HostStats, Status};
+
+pub struct TextOutput<W: Write + Send> {
+    out: W,
+    opts: OutputOptions,
+}
+
+impl<W: Write + Send> TextOutput<W> {
+    pub fn new(out: W, opts: OutputOptions) -> Self {
+        TextOutput { out, opts }
+    }
+
+    fn banner(&mut self, title: &str) {
+        let stars = 79usize.saturating_sub(title.len()).max(3);
+        let _ = writeln!(self.out, "\n{title} {}", "*".repeat(stars));
+    }
+}
+
+fn status_word(r: &HostResult) -> &'static str {
+    match r.status {
+        Status::Ok => "ok",
+        Status::Changed => "changed",
+        Status::Failed => "fatal",
+        Status::Skipped => "skipping",
+        Status::Unreachable => "fatal",
+    }
+}
+
+impl<W: Write + Send> Output for TextOutput<W> {
+    fn play_start(&mut self, name: &str) {
+        self.banner(&format!("PLAY [{name}]"));
+    }
+
+    fn task_start(&mut self, name: &str, handler: bool) {
+        self.banner(&format!("{} [{name}]", if handler { "RUNNING HANDLER" } else { "TASK" }));
+    }
+
+    fn host_result(&mut self, r: &HostResult) {
+        if self.opts.diff && !r.no_log {
+            for d in r.result.get("diff").and_then(Value::as_array).into_iter().flatten() {
+                let before = d.get("before").and_then(Value::as_str).unwrap_or("");
+                let after = d.get("after").and_then(Value::as_str).unwrap_or("");
+                let bh = d.get("before_header").and_then(Value::as_str).unwrap_or("before");
+                let ah = d.get("after_header").and_then(Value::as_str).unwrap_or("after");
+                let _ = write!(self.out, "{}", diff::unified(before, after, &format!("before: {bh}"), &format!("after: {ah}")));
+            }
+        }
+        let host = match &r.delegated {
+            Some(d) => format!("{} -> {d}", r.host),
+            None => r.host.clone(),
+        };
+        let word = status_word(r);
+        let failed = matches!(r.status, Status::Failed | Status::Unreachable);
+        let detail = if r.no_log {
+            Some(r#"{"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}"#.to_string())
+        } else if failed || self.opts.verbosity > 0 {
+            Some(serde_json::to_string(&r.result).unwrap_or_default())
+        } else {
+            None
+        };
+        let kind = match r.status {
+            Status::Unreachable => "UNREACHABLE! => ",
+            Status::Failed => "FAILED! => ",
+            _ => "",
+        };
+        match detail {
+            Some(d) if failed || kind.is_empty() && self.opts.verbosity > 0 => {
+                let _ = writeln!(self.out, "{word}: [{host}]: {kind}{d}");
+            }
+            _ => {
+                let _ = writeln!(self.out, "{word}: [{host}]");
+            }
+        }
+        if r.ignored {
+            let _ = writeln!(self.out, "...ignoring");
+        }
+    }
+
+    fn warning(&mut self, msg: &str) {
+        let _ = writeln!(self.out, "[WARNING]: {msg}");
+    }
+
+    fn recap(&mut self, stats: &BTreeMap<String, HostStats>, elapsed: Duration) {
+        self.banner("PLAY RECAP");
+        let width = stats.keys().map(String::len).max().unwrap_or(0).max(26);
+        for (host, s) in stats {
+            let _ = writeln!(
+                self.out,
+                "{host:<width$} : ok={:<4} changed={:<4} unreachable={:<4} failed={:<4} skipped={:<4} rescued={:<4} ignored={:<4}",
+                s.ok, s.changed, s.unreachable, s.failed, s.skipped, s.rescued, s.ignored
+            );
+        }
+        if self.opts.verbosity > 0 {
+            let _ = writeln!(self.out, "\nelapsed: {:.3}s", elapsed.as_secs_f64());
+        }
+        let _ = self.out.flush();
+    }
+}

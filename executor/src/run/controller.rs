@@ -1,0 +1,138 @@
+//! Modules that run in the executor: debug, set_fact, assert, fail,
+//! include_vars, meta, pause. Their results look like Ansible's.
+
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use super::exec::{Effect, ItemOutcome};
+use super::host::HostRun;
+use crate::engine::static_walk::read_vars;
+use crate::engine::PlayScope;
+use crate::playbook::Task;
+use crate::template::{Scope, Templar};
+
+fn ok(result: Map<String, Value>) -> ItemOutcome {
+    ItemOutcome { result, effect: Effect::None }
+}
+
+fn failed(msg: impl Into<String>) -> ItemOutcome {
+    let mut m = Map::new();
+    m.insert("failed".into(), true.into());
+    m.insert("msg".into(), Value::String(msg.into()));
+    ok(m)
+}
+
+pub fn debug(args: &Map<String, Value>, scope: &Scope, templar: &Templar, verbosity: u8) -> ItemOutcome {
+    let wanted = args.get("verbosity").and_then(Value::as_u64).unwrap_or(0);
+    if wanted > u64::from(verbosity) {
+        return ok(json!({"skipped": true, "skipped_reason": "Verbosity threshold not met.", "changed": false}).as_object().cloned().unwrap_or_default());
+    }
+    let mut m = Map::new();
+    m.insert("changed".into(), false.into());
+    if let Some(var) = args.get("var").and_then(Value::as_str) {
+        let value = match templar.render_value(&Value::String(format!("{{{{ {var} }}}}")), scope) {
+            Ok(v) => v,
+            Err(_) => Value::String("VARIABLE IS NOT DEFINED!".into()),
+        };
+        m.insert(var.to_string(), value);
+    } else {
+        m.insert("msg".into(), args.get("msg").cloned().unwrap_or_else(|| "Hello world!".into()));
+    }
+    ok(m)
+}
+
+pub fn set_fact(args: &Map<String, Value>, host: &mut HostRun) -> ItemOutcome {
+    let facts: Map<String, Value> = args.iter().filter(|(k, _)| *k != "cacheable").map(|(k, v)| (k.clone(), v.clone())).collect();
+    host.state.facts.extend(facts.clone());
+    ok(json!({"changed": false, "ansible_facts": facts}).as_object().cloned().unwrap_or_default())
+}
+
+pub fn assert(args: &Map<String, Value>, scope: &Scope, templar: &Templar) -> ItemOutcome {
+    let that: Vec<Value> = match args.get("that") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(v) => vec![v.clone()],
+        None => Vec::new(),
+    };
+    for cond in that {
+        let holds = match &cond {
+            Value::Bool(b) => Ok(*b),
+            Value::String(expr) => templar.eval_condition(expr, scope),
+            other => Ok(!other.is_null()),
+        };
+        match holds {
+            Ok(true) => {}
+            Ok(false) => {
+                let msg = args.get("fail_msg").or_else(|| args.get("msg")).cloned().unwrap_or_else(|| "Assertion failed".into());
+                let mut m = Map::new();
+                m.insert("failed".into(), true.into());
+                m.insert("changed".into(), false.into());
+                m.insert("assertion".into(), cond.clone());
+                m.insert("evaluated_to".into(), false.into());
+                m.insert("msg".into(), msg);
+                return ok(m);
+            }
+            Err(e) => return failed(format!("The conditional check '{}' failed: {e}", cond.as_str().unwrap_or_default())),
+        }
+    }
+    let msg = args.get("success_msg").cloned().unwrap_or_else(|| "All assertions passed".into());
+    ok(json!({"changed": false, "msg": msg}).as_object().cloned().unwrap_or_default())
+}
+
+pub fn fail(args: &Map<String, Value>) -> ItemOutcome {
+    let msg = args.get("msg").cloned().unwrap_or_else(|| "Failed as requested from task".into());
+    let mut m = Map::new();
+    m.insert("failed".into(), true.into());
+    m.insert("changed".into(), false.into());
+    m.insert("msg".into(), msg);
+    ok(m)
+}
+
+pub fn include_vars(args: &Map<String, Value>, ps: &PlayScope<'_>, task: &Task, host: &mut HostRun) -> ItemOutcome {
+    let Some(file) = args.get("file").or_else(|| args.get("_raw_params")).and_then(Value::as_str) else {
+        return failed("include_vars needs `file` (the `dir` form is not supported yet)");
+    };
+    let Some(path) = ps.search_paths(Some(task)).into_iter().map(|d| d.join(file)).find(|p| p.is_file()) else {
+        return failed(format!("Could not find or access '{file}'"));
+    };
+    match read_vars(&path) {
+        Ok(vars) => {
+            let facts = match args.get("name").and_then(Value::as_str) {
+                Some(name) => {
+                    let mut m = Map::new();
+                    m.insert(name.to_string(), Value::Object(vars));
+                    m
+                }
+                None => vars,
+            };
+            host.state.include_vars.extend(facts.clone());
+            let mut m = Map::new();
+            m.insert("changed".into(), false.into());
+            m.insert("ansible_facts".into(), Value::Object(facts));
+            m.insert("ansible_included_var_files".into(), json!([path.display().to_string()]));
+            ok(m)
+        }
+        Err(d) => failed(d.message),
+    }
+}
+
+pub fn meta(args: &Map<String, Value>) -> ItemOutcome {
+    let action = args.get("_raw_params").and_then(Value::as_str).unwrap_or("noop");
+    let effect = match action {
+        "flush_handlers" => Effect::FlushHandlers,
+        "end_play" => Effect::EndPlay,
+        "end_host" => Effect::EndHost,
+        "end_batch" => Effect::EndBatch,
+        _ => Effect::None,
+    };
+    ItemOutcome { result: json!({"changed": false}).as_object().cloned().unwrap_or_default(), effect }
+}
+
+pub async fn pause(args: &Map<String, Value>) -> ItemOutcome {
+    let secs = args.get("seconds").and_then(Value::as_u64).unwrap_or(0) + 60 * args.get("minutes").and_then(Value::as_u64).unwrap_or(0);
+    if secs == 0 && args.get("prompt").is_some() {
+        return failed("pause: dpctl runs unattended and cannot wait for input; give `seconds` or `minutes`");
+    }
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    ok(json!({"changed": false, "delta": secs, "stdout": format!("Paused for {secs} seconds")}).as_object().cloned().unwrap_or_default())
+}

@@ -1,0 +1,508 @@
+//! Running playbooks on hosts: plays in order, `serial` batches, the
+//! `linear` and `free` strategies, handlers, and the PLAY RECAP.
+//!
+//! Every task is a request on the host's one persistent agent channel (see
+//! `crate::connection`); many hosts run at once, up to `forks`.
+
+pub mod controller;
+pub mod cursor;
+pub mod exec;
+pub mod host;
+pub mod keywords;
+pub mod result;
+pub mod rtree;
+pub mod serial;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures::stream::{self, StreamExt};
+use serde_json::Value;
+
+use crate::connection::{ConnOptions, Pool};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::engine::hosts::play_hosts;
+use crate::engine::scope::HostvarsTable;
+use crate::engine::static_walk::load_vars_files;
+use crate::engine::{PlayScope, RunConfig};
+use crate::output::Output;
+use crate::playbook::{LoadOptions, Loader, Play, Playbook};
+use cursor::{Cursor, FailureOutcome, NextTask};
+use exec::{Effect, Exec};
+use host::HostRun;
+use result::{HostResult, HostStats, Status};
+use rtree::RtItem;
+
+/// What the scheduler shares with every task execution.
+pub struct Shared {
+    pub pool: Pool,
+    pub conn: ConnOptions,
+    pub load: LoadOptions,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub forks: usize,
+    pub limit: Option<String>,
+    pub force_handlers: bool,
+    pub load: LoadOptions,
+    pub conn: ConnOptions,
+}
+
+/// The end of a run.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    pub stats: BTreeMap<String, HostStats>,
+}
+
+impl RunSummary {
+    /// ansible-playbook's exit codes: 0 ok, 2 a host failed, 4 a host unreachable.
+    pub fn exit_code(&self) -> u8 {
+        if self.stats.values().any(|s| s.unreachable > 0) {
+            4
+        } else if self.stats.values().any(|s| s.failed > 0) {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+/// Load every playbook first: nothing touches a host unless all of them load cleanly.
+pub fn load_all(playbooks: &[PathBuf], load: &LoadOptions) -> Result<Vec<Playbook>, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut out = Vec::new();
+    for p in playbooks {
+        let mut loader = Loader::new(load.clone());
+        let pb = loader.load_playbook(p);
+        diags.extend(loader.diags);
+        out.push(pb);
+    }
+    diags.into_result(out)
+}
+
+pub struct Runner {
+    config: Arc<RunConfig>,
+    opts: RunOptions,
+    shared: Shared,
+    output: Mutex<Box<dyn Output>>,
+    stats: Mutex<BTreeMap<String, HostStats>>,
+    /// Hosts that failed or were unreachable: later plays skip them, as Ansible.
+    dead: Mutex<HashSet<String>>,
+}
+
+impl Runner {
+    pub fn new(config: RunConfig, opts: RunOptions, output: Box<dyn Output>) -> Self {
+        let shared = Shared { pool: Pool::new(opts.conn.clone()), conn: opts.conn.clone(), load: opts.load.clone() };
+        Runner {
+            config: Arc::new(config),
+            opts,
+            shared,
+            output: Mutex::new(output),
+            stats: Mutex::new(BTreeMap::new()),
+            dead: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn out(&self) -> std::sync::MutexGuard<'_, Box<dyn Output>> {
+        self.output.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, r: &HostResult) {
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        stats.entry(r.host.clone()).or_default().record(r);
+    }
+
+    pub async fn run(&self, playbooks: &[Playbook]) -> RunSummary {
+        let start = Instant::now();
+        for pb in playbooks {
+            for play in &pb.plays {
+                if self.run_play(play).await == PlayEnd::Abort {
+                    break;
+                }
+            }
+        }
+        self.shared.pool.close_all().await;
+        let stats = self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.out().recap(&stats, start.elapsed());
+        RunSummary { stats }
+    }
+
+    async fn run_play(&self, play: &Play) -> PlayEnd {
+        self.out().play_start(&play.display_name());
+        let hosts = match play_hosts(play, &self.config.inventory, &self.config.templar, &self.config.extra_vars, self.opts.limit.as_deref()) {
+            Ok(h) => h,
+            Err(d) => {
+                self.out().warning(&d.message);
+                return PlayEnd::Continue;
+            }
+        };
+        let dead = self.dead.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let hosts: Vec<String> = hosts.into_iter().filter(|h| !dead.contains(h)).collect();
+        if hosts.is_empty() {
+            self.out().warning("Could not match supplied host pattern, ignoring: no hosts matched");
+            return PlayEnd::Continue;
+        }
+        for h in &hosts {
+            self.stats.lock().unwrap_or_else(|e| e.into_inner()).entry(h.clone()).or_default();
+        }
+        let batches = match serial::batches(&hosts, play.serial.as_ref()) {
+            Ok(b) => b,
+            Err(msg) => {
+                self.out().warning(&msg);
+                return PlayEnd::Abort;
+            }
+        };
+        let hostvars = HostvarsTable::new(self.config.inventory.clone());
+        for batch in batches {
+            let ps = PlayScope::new(play, &self.config, batch.clone(), hostvars.clone());
+            if self.run_batch(&ps, &batch).await == PlayEnd::Abort {
+                return PlayEnd::Abort;
+            }
+        }
+        PlayEnd::Continue
+    }
+
+    async fn run_batch(&self, ps: &PlayScope<'_>, batch: &[String]) -> PlayEnd {
+        let play = ps.play;
+        let mut hosts: BTreeMap<String, HostRun> = BTreeMap::new();
+        let order: Vec<String> = batch.to_vec();
+        for name in batch {
+            let mut hr = HostRun::new(name, self.config.inventory.host_vars(name));
+            for loaded in load_vars_files(ps, name, &hr.inventory_vars, &hr.state) {
+                match loaded {
+                    Ok(v) => hr.state.vars_files.extend(v),
+                    Err(d) => {
+                        let mut m = serde_json::Map::new();
+                        m.insert("failed".into(), true.into());
+                        m.insert("msg".into(), d.to_string().into());
+                        let r = HostResult::new(name, Status::Failed, m);
+                        self.record(&r);
+                        self.out().host_result(&r);
+                        hr.failed = true;
+                    }
+                }
+            }
+            hosts.insert(name.clone(), hr);
+        }
+        let mut handlers = rtree::build(&play.handlers);
+        let mut role_tasks = Vec::new();
+        for r in &play.roles {
+            role_tasks.extend(r.tasks.iter().cloned());
+        }
+        role_tasks.extend(play.tasks.iter().cloned());
+        let sections = [rtree::build(&play.pre_tasks), rtree::build(&role_tasks), rtree::build(&play.post_tasks)];
+        let strategy = play.strategy.as_ref().and_then(Value::as_str).unwrap_or("linear").to_string();
+        for items in sections {
+            let end = self.run_section(ps, &mut hosts, &order, items, &mut handlers, &strategy).await;
+            let end2 = self.flush_handlers(ps, &mut hosts, &order, &handlers).await;
+            if end == PlayEnd::Abort || end2 == PlayEnd::Abort {
+                self.mark_dead(&hosts);
+                return PlayEnd::Abort;
+            }
+            if end == PlayEnd::EndPlay {
+                break;
+            }
+        }
+        self.mark_dead(&hosts);
+        PlayEnd::Continue
+    }
+
+    fn mark_dead(&self, hosts: &BTreeMap<String, HostRun>) {
+        let mut dead = self.dead.lock().unwrap_or_else(|e| e.into_inner());
+        for h in hosts.values().filter(|h| h.failed || h.unreachable) {
+            dead.insert(h.name.clone());
+        }
+    }
+
+    /// Run one section (pre_tasks, roles + tasks, post_tasks) on every active host.
+    async fn run_section(
+        &self,
+        ps: &PlayScope<'_>,
+        hosts: &mut BTreeMap<String, HostRun>,
+        order: &[String],
+        items: Arc<Vec<RtItem>>,
+        handlers: &mut Arc<Vec<RtItem>>,
+        strategy: &str,
+    ) -> PlayEnd {
+        let mut cursors: HashMap<String, Cursor> =
+            order.iter().filter(|h| hosts.get(*h).is_some_and(HostRun::active)).map(|h| (h.clone(), Cursor::new(items.clone()))).collect();
+        let free = strategy == "free";
+        loop {
+            // each active host's next task; hosts at the same task run it together
+            let mut groups: Vec<(NextTask, Vec<String>)> = Vec::new();
+            for name in order {
+                let Some(cursor) = cursors.get_mut(name) else { continue };
+                if !hosts.get(name).is_some_and(HostRun::active) {
+                    continue;
+                }
+                let Some(next) = cursor.next_task() else { continue };
+                match groups.iter_mut().find(|(t, _)| !free && Arc::ptr_eq(&t.task, &next.task) && Arc::ptr_eq(&t.chain, &next.chain)) {
+                    Some((_, hs)) => hs.push(name.clone()),
+                    None => groups.push((next, vec![name.clone()])),
+                }
+            }
+            if groups.is_empty() {
+                return PlayEnd::Continue;
+            }
+            if free {
+                // free: every host's next task at once, no lock-step between hosts
+                let end = self.run_groups_free(ps, hosts, &mut cursors, groups, handlers).await;
+                if end != PlayEnd::Continue {
+                    return end;
+                }
+                continue;
+            }
+            for (next, group) in groups {
+                let end = self.run_group(ps, hosts, &mut cursors, &next, &group, handlers, false).await;
+                if end != PlayEnd::Continue {
+                    return end;
+                }
+            }
+        }
+    }
+
+    async fn run_groups_free(
+        &self,
+        ps: &PlayScope<'_>,
+        hosts: &mut BTreeMap<String, HostRun>,
+        cursors: &mut HashMap<String, Cursor>,
+        groups: Vec<(NextTask, Vec<String>)>,
+        handlers: &mut Arc<Vec<RtItem>>,
+    ) -> PlayEnd {
+        let exec = Exec { ps, shared: &self.shared };
+        let mut taken: Vec<(NextTask, HostRun)> = Vec::new();
+        for (next, group) in groups {
+            for h in group {
+                if let Some(hr) = hosts.remove(&h) {
+                    taken.push((next.clone(), hr));
+                }
+            }
+        }
+        let results: Vec<(NextTask, HostRun, exec::TaskOutcome)> = stream::iter(taken.into_iter().map(|(next, mut hr)| {
+            let exec = &exec;
+            async move {
+                let out = exec.run(&mut hr, &next.task, &next.chain).await;
+                (next, hr, out)
+            }
+        }))
+        .buffer_unordered(self.opts.forks.max(1))
+        .collect()
+        .await;
+        let mut end = PlayEnd::Continue;
+        for (next, mut hr, outcome) in results {
+            self.out().task_start(&next.task.display_name(), false);
+            let e = self.settle(&mut hr, cursors, outcome, handlers);
+            if e != PlayEnd::Continue {
+                end = e;
+            }
+            hosts.insert(hr.name.clone(), hr);
+        }
+        end
+    }
+
+    /// Run one task on a group of hosts, concurrently.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_group(
+        &self,
+        ps: &PlayScope<'_>,
+        hosts: &mut BTreeMap<String, HostRun>,
+        cursors: &mut HashMap<String, Cursor>,
+        next: &NextTask,
+        group: &[String],
+        handlers: &mut Arc<Vec<RtItem>>,
+        is_handler: bool,
+    ) -> PlayEnd {
+        let task = &next.task;
+        let tags = keywords::tags(ps.play, &next.chain, task);
+        if !is_handler && !keywords::selected(&tags, &self.config.tags, &self.config.skip_tags) {
+            return PlayEnd::Continue;
+        }
+        self.out().task_start(&task.display_name(), is_handler);
+        let exec = Exec { ps, shared: &self.shared };
+        let run_once = keywords::resolve(ps.play, &next.chain, task, |i| i.run_once.as_ref()).is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
+        let runners: Vec<String> = if run_once { group.iter().take(1).cloned().collect() } else { group.to_vec() };
+        let mut taken: Vec<HostRun> = runners.iter().filter_map(|h| hosts.remove(h)).collect();
+        let mut outcomes: Vec<(HostRun, exec::TaskOutcome)> = stream::iter(taken.drain(..).map(|mut hr| {
+            let exec = &exec;
+            async move {
+                let out = exec.run(&mut hr, task, &next.chain).await;
+                (hr, out)
+            }
+        }))
+        .buffer_unordered(self.opts.forks.max(1))
+        .collect()
+        .await;
+        // report in inventory order, as a linear run reads best
+        outcomes.sort_by_key(|(hr, _)| group.iter().position(|g| *g == hr.name));
+        if run_once {
+            // the other hosts get the same result (and registered value), as Ansible
+            let copies: Vec<(String, exec::TaskOutcome)> = outcomes
+                .first()
+                .map(|(_, first)| {
+                    group
+                        .iter()
+                        .skip(1)
+                        .map(|other| {
+                            let mut r = first.result.clone();
+                            r.host = other.clone();
+                            (other.clone(), exec::TaskOutcome { result: r, effect: first.effect.clone() })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (other, outcome) in copies {
+                if let Some(mut hr) = hosts.remove(&other) {
+                    if let Some(reg) = &task.register {
+                        hr.state.facts.insert(reg.clone(), Value::Object(outcome.result.result.clone()));
+                    }
+                    if outcome.result.status == Status::Changed {
+                        for n in &task.notify {
+                            hr.notify(n);
+                        }
+                    }
+                    outcomes.push((hr, outcome));
+                }
+            }
+        }
+        let mut end = PlayEnd::Continue;
+        let mut failed_now = 0usize;
+        let mut flush = false;
+        for (mut hr, outcome) in outcomes {
+            let was_active = hr.active();
+            if matches!(outcome.effect, Effect::FlushHandlers) {
+                flush = true;
+            }
+            let e = self.settle(&mut hr, cursors, outcome, handlers);
+            if e != PlayEnd::Continue {
+                end = e;
+            }
+            if was_active && !hr.active() && !hr.ended {
+                failed_now += 1;
+            }
+            hosts.insert(hr.name.clone(), hr);
+        }
+        if flush && !is_handler {
+            let e = self.flush_handlers(ps, hosts, group, handlers).await;
+            if e != PlayEnd::Continue {
+                end = e;
+            }
+        }
+        if failed_now > 0 && end == PlayEnd::Continue {
+            end = self.check_fail_limits(ps, &next.chain, task, hosts);
+        }
+        end
+    }
+
+    /// Record a result, move the host's cursor, apply the task's effect.
+    fn settle(&self, hr: &mut HostRun, cursors: &mut HashMap<String, Cursor>, mut outcome: exec::TaskOutcome, handlers: &mut Arc<Vec<RtItem>>) -> PlayEnd {
+        let r = &mut outcome.result;
+        let failing = matches!(r.status, Status::Failed | Status::Unreachable) && !r.ignored;
+        if failing {
+            let fate = cursors.get_mut(&hr.name).map(Cursor::task_failed).unwrap_or(FailureOutcome::Failed);
+            match (r.status, fate) {
+                (Status::Unreachable, _) => hr.unreachable = true,
+                (_, FailureOutcome::Rescued) => r.rescued = true,
+                (_, FailureOutcome::Failed) => hr.failed = true,
+            }
+        }
+        self.record(r);
+        self.out().host_result(r);
+        match outcome.effect {
+            Effect::Include { items, ctx, handlers: extra } => {
+                if let Some(c) = cursors.get_mut(&hr.name) {
+                    c.push_included(items, &Arc::new(Vec::new()), ctx);
+                }
+                if !extra.is_empty() {
+                    let mut all = (**handlers).clone();
+                    all.extend(extra.iter().cloned());
+                    *handlers = Arc::new(all);
+                }
+                PlayEnd::Continue
+            }
+            Effect::EndHost => {
+                hr.ended = true;
+                PlayEnd::Continue
+            }
+            Effect::EndPlay => PlayEnd::EndPlay,
+            Effect::EndBatch => PlayEnd::EndPlay,
+            Effect::None | Effect::FlushHandlers => PlayEnd::Continue,
+        }
+    }
+
+    /// `any_errors_fatal` and `max_fail_percentage` after a task.
+    fn check_fail_limits(&self, ps: &PlayScope<'_>, chain: &rtree::Chain, task: &crate::playbook::Task, hosts: &BTreeMap<String, HostRun>) -> PlayEnd {
+        let fatal = keywords::resolve(ps.play, chain, task, |i| i.any_errors_fatal.as_ref()).is_some_and(|v| v == &Value::Bool(true) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
+        if fatal {
+            self.out().warning("any_errors_fatal: a host failed, stopping the play for every host");
+            return PlayEnd::Abort;
+        }
+        if let Some(pct) = ps.play.max_fail_percentage.as_ref().and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim_end_matches('%').parse().ok())) {
+            let total = hosts.len().max(1) as f64;
+            let failed = hosts.values().filter(|h| h.failed || h.unreachable).count() as f64;
+            if failed / total * 100.0 > pct {
+                self.out().warning(&format!("max_fail_percentage {pct}% exceeded: stopping the play"));
+                return PlayEnd::Abort;
+            }
+        }
+        PlayEnd::Continue
+    }
+
+    /// Run notified handlers, each once per host that notified it, in the order they are defined.
+    async fn flush_handlers(&self, ps: &PlayScope<'_>, hosts: &mut BTreeMap<String, HostRun>, order: &[String], handlers: &Arc<Vec<RtItem>>) -> PlayEnd {
+        let mut cursor_all = Cursor::new(handlers.clone());
+        let mut list = Vec::new();
+        while let Some(n) = cursor_all.next_task() {
+            list.push(n);
+        }
+        for next in list {
+            let task = &next.task;
+            let mut names = vec![task.name.clone().unwrap_or_default()];
+            if let Some(role) = &task.role {
+                names.push(format!("{} : {}", role.name, task.name.clone().unwrap_or_default()));
+            }
+            names.extend(task.listen.iter().cloned());
+            let group: Vec<String> = order
+                .iter()
+                .filter(|h| {
+                    hosts.get(*h).is_some_and(|hr| (hr.active() || (self.opts.force_handlers && !hr.unreachable)) && hr.notified.iter().any(|n| names.contains(n)))
+                })
+                .cloned()
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            for h in &group {
+                if let Some(hr) = hosts.get_mut(h) {
+                    hr.notified.retain(|n| !names.contains(n));
+                }
+            }
+            let mut cursors: HashMap<String, Cursor> = HashMap::new();
+            let mut no_more = handlers.clone();
+            let end = self.run_group(ps, hosts, &mut cursors, &next, &group, &mut no_more, true).await;
+            if end != PlayEnd::Continue {
+                return end;
+            }
+        }
+        PlayEnd::Continue
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlayEnd {
+    Continue,
+    EndPlay,
+    Abort,
+}
+
+/// Run playbooks: load, then execute, printing to `output`.
+pub async fn run_playbooks(playbooks: &[PathBuf], config: RunConfig, opts: RunOptions, output: Box<dyn Output>) -> Result<RunSummary, Diagnostics> {
+    let loaded = load_all(playbooks, &opts.load)?;
+    if loaded.iter().all(|pb| pb.plays.is_empty()) {
+        return Err(Diagnostic::error("no plays to run").into());
+    }
+    let runner = Runner::new(config, opts, output);
+    Ok(runner.run(&loaded).await)
+}

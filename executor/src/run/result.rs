@@ -1,0 +1,84 @@
+//! What running a task on a host gave, and the per-host counts of the
+//! PLAY RECAP.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Changed,
+    Failed,
+    Skipped,
+    Unreachable,
+}
+
+/// One task's outcome on one host (all loop items together).
+#[derive(Debug, Clone)]
+pub struct HostResult {
+    pub host: String,
+    /// `delegate_to` target, shown as `[host -> delegate]`.
+    pub delegated: Option<String>,
+    pub status: Status,
+    /// The registered value: `changed`, `failed`, `msg`, module returns, `results` for loops.
+    pub result: Map<String, Value>,
+    /// The failure was ignored (`ignore_errors`).
+    pub ignored: bool,
+    /// The failure was handled by a `rescue:` section.
+    pub rescued: bool,
+    pub duration: Duration,
+    /// Hide the result (`no_log`).
+    pub no_log: bool,
+}
+
+impl HostResult {
+    pub fn new(host: &str, status: Status, result: Map<String, Value>) -> Self {
+        HostResult {
+            host: host.to_string(),
+            delegated: None,
+            status,
+            result,
+            ignored: false,
+            rescued: false,
+            duration: Duration::ZERO,
+            no_log: false,
+        }
+    }
+
+    pub fn msg(&self) -> Option<&str> {
+        self.result.get("msg").and_then(Value::as_str)
+    }
+}
+
+/// PLAY RECAP counts for one host, as ansible-playbook counts them
+/// (`ok` includes `changed`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HostStats {
+    pub ok: u32,
+    pub changed: u32,
+    pub unreachable: u32,
+    pub failed: u32,
+    pub skipped: u32,
+    pub rescued: u32,
+    pub ignored: u32,
+}
+
+impl HostStats {
+    pub fn record(&mut self, r: &HostResult) {
+        match r.status {
+            Status::Ok => self.ok += 1,
+            Status::Changed => {
+                self.ok += 1;
+                self.changed += 1;
+            }
+            Status::Skipped => self.skipped += 1,
+            Status::Unreachable if r.ignored => self.ignored += 1,
+            Status::Unreachable => self.unreachable += 1,
+            Status::Failed if r.ignored => self.ignored += 1,
+            Status::Failed if r.rescued => self.rescued += 1,
+            Status::Failed => self.failed += 1,
+        }
+    }
+}

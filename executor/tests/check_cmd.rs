@@ -1,0 +1,40 @@
+//! `dpctl check`: every problem of a playbook, with file:line, before any host is touched.
+
+mod support;
+
+use support::{dpctl, repo_root, stderr, stdout};
+
+#[test]
+fn reports_keyword_argument_variable_and_syntax_errors_together() {
+    let dir = repo_root().join("tests/playbooks/errors");
+    let out = dpctl(&dir, &["check", "four_errors.yml", "-i", "web1,web2,"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{}\nstderr:\n{err}", stdout(&out));
+    assert!(err.contains("error: unknown task keyword `whn`") && err.contains("four_errors.yml:8:7"), "{err}");
+    assert!(err.contains("did you mean `when`?"), "{err}");
+    assert!(err.contains("error: unknown argument `colour` for module `debug`") && err.contains("four_errors.yml:13:9"), "{err}");
+    assert!(err.contains("'no_such_variable' is undefined") && err.contains("four_errors.yml:16:7"), "{err}");
+    assert!(err.contains("on hosts web1, web2"), "the undefined variable is found for every host: {err}");
+    assert!(err.contains("YAML syntax error") && err.contains("broken.yml:2:"), "{err}");
+    assert!(err.contains("check failed: 4 error(s)"), "{err}");
+}
+
+#[test]
+fn a_clean_playbook_passes() {
+    let dir = repo_root().join("tests/playbooks/local_run");
+    let out = dpctl(&dir, &["check", "site.yml", "-i", "inventory.ini", "-e", "sandbox=/nonexistent"]);
+    assert_eq!(out.status.code(), Some(0), "stdout:\n{}\nstderr:\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("check passed"), "{}", stdout(&out));
+}
+
+#[test]
+fn render_writes_every_template_per_host() {
+    let dir = repo_root().join("tests/playbooks/local_run");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = dpctl(&dir, &["render", "site.yml", "-i", "inventory.ini", "-e", "sandbox=/srv", "--out", out_dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let props = std::fs::read_to_string(out_dir.path().join("app1/srv/app1/etc/app.properties")).unwrap();
+    assert_eq!(props, "# Ansible managed\napp.name=app1\napp.heap=512\ntopic.raw=4\ntopic.valid=8\n");
+    assert_eq!(std::fs::read_to_string(out_dir.path().join("app3/srv/app3/etc/raw.topic")).unwrap(), "4\n");
+    assert_eq!(std::fs::read_to_string(out_dir.path().join("app2/srv/app2/included")).unwrap(), "app2\n", "include_tasks is followed");
+}
