@@ -4,4 +4,5 @@
 
 pub mod diag;
 pub mod source;
+pub mod template;
 pub mod yaml;
