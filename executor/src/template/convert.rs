@@ -42,11 +42,13 @@ pub(crate) fn key_string(key: &Value) -> String {
 }
 
 fn number(value: &Value) -> Json {
-    if let Ok(i) = i64::try_from(value.clone()) {
-        return Json::from(i);
-    }
-    if let Ok(u) = u64::try_from(value.clone()) {
-        return Json::from(u);
+    if value.is_integer() {
+        if let Ok(i) = i64::try_from(value.clone()) {
+            return Json::from(i);
+        }
+        if let Ok(u) = u64::try_from(value.clone()) {
+            return Json::from(u);
+        }
     }
     match f64::try_from(value.clone()).ok().and_then(serde_json::Number::from_f64) {
         Some(n) => Json::Number(n),

@@ -246,7 +246,19 @@ impl Engine {
     fn render_text(self: &Arc<Self>, prefix: &str, text: &str, name: Option<&str>, scope: &Scope) -> Result<String, TemplateError> {
         let key = format!("{prefix}{text}");
         let tmpl = self.env.get_template(&key).map_err(|e| error::from_minijinja(&e, name))?;
-        tmpl.render(self.root(scope)).map_err(|e| error::from_minijinja(&e, name))
+        let mut out = tmpl.render(self.root(scope)).map_err(|e| error::from_minijinja(&e, name))?;
+        restore_trailing_newlines(text, &mut out);
+        Ok(out)
+    }
+}
+
+/// Jinja (`keep_trailing_newline=False`) drops the source's last newline; Ansible then pads the
+/// result back to as many trailing newlines as the source had (never removing any).
+fn restore_trailing_newlines(source: &str, out: &mut String) {
+    let count = |s: &str| s.len() - s.trim_end_matches('\n').len();
+    let (want, have) = (count(source), count(out));
+    if want > have {
+        out.push_str(&"\n".repeat(want - have));
     }
 }
 
@@ -259,14 +271,15 @@ fn single_expression(text: &str) -> Option<&str> {
     (!inner.is_empty()).then_some(inner)
 }
 
-/// The environment: Ansible's whitespace rules, strict undefined, Python-like printing, and a
+/// The environment: Ansible's whitespace rules (`trim_blocks`, no `lstrip_blocks`, see also
+/// [`restore_trailing_newlines`]), strict undefined, Python-like printing, and a
 /// loader that compiles a template from its cache key (so each distinct text compiles once).
 fn build_env() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_debug(true);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_reload(false);
-    let syntax = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(false).keep_trailing_newline(true).build();
+    let syntax = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(false).keep_trailing_newline(false).build();
     if let Ok(syntax) = syntax {
         env.set_syntax(syntax);
     }

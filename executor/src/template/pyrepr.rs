@@ -3,10 +3,14 @@
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, Output, State};
 
-/// minijinja formatter: strings as they are, everything else as Python's `str()`.
+/// minijinja formatter: strings as they are, `None` as nothing (as ansible-core 2.19 prints it),
+/// everything else as Python's `str()`.
 pub(crate) fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
     if value.is_undefined() {
         return minijinja::escape_formatter(out, state, value);
+    }
+    if value.is_none() {
+        return Ok(());
     }
     out.write_str(&py_str(value)).map_err(Error::from)
 }

@@ -22,6 +22,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("abs", |p: &str| Path::new(p).is_absolute());
     env.add_test("version", version_test);
     env.add_test("version_compare", version_test);
+    // Jinja's `sequence` is "has len() and []": dicts and strings too.
+    env.add_test("sequence", |v: &Value| matches!(v.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::String));
     env.add_test("in", |v: &Value, container: &Value| contains(container, v));
     env.add_test("contains", |container: &Value, v: &Value| contains(container, v));
     env.add_test("subset", |a: &Value, b: &Value| all_in(a, b));
