@@ -1,0 +1,22 @@
+//! Ansible's filters (the ones real roles use), grouped by theme.
+
+mod collections;
+mod core;
+mod json_query;
+mod serialize;
+mod text;
+
+use minijinja::{Environment, Error, ErrorKind};
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    core::register(env);
+    text::register(env);
+    collections::register(env);
+    serialize::register(env);
+    env.add_filter("json_query", json_query::json_query);
+}
+
+/// A filter failure with a message.
+pub(crate) fn fail(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg.into())
+}

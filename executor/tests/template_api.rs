@@ -1,0 +1,165 @@
+//! Behaviour of the templating API the playbook engine uses: lazy variables, native types,
+//! omit, errors that name the variable, conditions (checked against ansible-core 2.19).
+
+use std::sync::Arc;
+
+use dpctl::template::{HostvarsProvider, Scope, Templar, TemplateErrorKind};
+use serde_json::{json, Map, Value};
+
+fn scope(v: Value) -> Scope {
+    match v {
+        Value::Object(m) => Scope::new(m),
+        _ => panic!("vars must be a mapping"),
+    }
+}
+
+#[test]
+fn nested_variables_resolve_lazily() {
+    let t = Templar::new();
+    let s = scope(json!({"a": "{{ b }}-x", "b": "{{ c }}", "c": 5}));
+    assert_eq!(t.render_str("{{ a }}", &s).unwrap(), "5-x");
+    assert_eq!(t.render_value(&json!("{{ b }}"), &s).unwrap(), json!(5));
+}
+
+#[test]
+fn nested_containers_template_only_what_is_read() {
+    let t = Templar::new();
+    let s = scope(json!({"cfg": {"port": "{{ base + 1 }}", "broken": "{{ nope }}"}, "base": 9000}));
+    assert_eq!(t.render_value(&json!("{{ cfg.port }}"), &s).unwrap(), json!(9001));
+    let err = t.render_value(&json!("{{ cfg }}"), &s).unwrap_err();
+    assert_eq!(err.undefined_name(), Some("nope"), "{err}");
+}
+
+#[test]
+fn recursion_is_reported_with_the_variable_names() {
+    let t = Templar::new();
+    let s = scope(json!({"r1": "{{ r2 }}", "r2": "{{ r1 }}"}));
+    let err = t.render_str("x{{ r1 }}", &s).unwrap_err();
+    match &err.kind {
+        TemplateErrorKind::Recursion { chain } => assert_eq!(chain, &vec!["r1".to_string(), "r2".into(), "r1".into()]),
+        other => panic!("expected a recursion error, got {other:?}: {err}"),
+    }
+    assert!(err.message.contains("r1 -> r2 -> r1"), "{}", err.message);
+}
+
+#[test]
+fn single_expression_yields_native_types_and_mixed_text_a_string() {
+    let t = Templar::new();
+    let s = scope(json!({"l": [1, 2], "s": "[1, 2]", "n": 3, "flag": true, "d": {"k": "v"}}));
+    assert_eq!(t.render_value(&json!("{{ l }}"), &s).unwrap(), json!([1, 2]));
+    assert_eq!(t.render_value(&json!("{{ n * 2 }}"), &s).unwrap(), json!(6));
+    assert_eq!(t.render_value(&json!("{{ flag }}"), &s).unwrap(), json!(true));
+    assert_eq!(t.render_value(&json!("{{ d }}"), &s).unwrap(), json!({"k": "v"}));
+    assert_eq!(t.render_value(&json!("{{ {'a': {'b': 1}} }}"), &s).unwrap(), json!({"a": {"b": 1}}));
+    // ansible-core 2.19 no longer literal_evals strings: a string stays a string.
+    assert_eq!(t.render_value(&json!("{{ s }}"), &s).unwrap(), json!("[1, 2]"));
+    assert_eq!(t.render_value(&json!("{{ 1 }}{{ 2 }}"), &s).unwrap(), json!("12"));
+    assert_eq!(t.render_value(&json!("n={{ n }} {{ l }} {{ flag }} {{ d }}"), &s).unwrap(), json!("n=3 [1, 2] True {'k': 'v'}"));
+    assert_eq!(t.render_value(&json!({"x": ["{{ n }}", "plain"]}), &s).unwrap(), json!({"x": [3, "plain"]}));
+}
+
+#[test]
+fn omit_is_detectable() {
+    let t = Templar::new();
+    let s = scope(json!({"mode": null}));
+    let v = t.render_value(&json!({"mode": "{{ undefined_mode | default(omit) }}"}), &s).unwrap();
+    assert!(Templar::is_omit(&v["mode"]), "{v}");
+    let v = t.render_value(&json!("{{ mode | default('0644', true) }}"), &s).unwrap();
+    assert_eq!(v, json!("0644"));
+    assert!(!Templar::is_omit(&v));
+}
+
+#[test]
+fn undefined_variable_errors_name_the_variable() {
+    let t = Templar::new();
+    let s = scope(json!({"x": {"z": 1}, "heap": "{{ kafka_heap }}"})).with_name("roles/kafka/templates/server.properties.j2");
+    let err = t.render_str("a\nheap={{ kafka_heap }}\n", &s).unwrap_err();
+    assert_eq!(err.undefined_name(), Some("kafka_heap"));
+    assert_eq!(err.message, "'kafka_heap' is undefined");
+    assert_eq!(err.template.as_deref(), Some("roles/kafka/templates/server.properties.j2"));
+    assert_eq!(err.line, Some(2));
+    // Through another variable, the root cause is named.
+    let err = t.render_str("{{ heap }}", &s).unwrap_err();
+    assert_eq!(err.undefined_name(), Some("kafka_heap"), "{err}");
+    let err = t.render_str("{{ x.y }}", &s).unwrap_err();
+    assert_eq!(err.undefined_name(), Some("x.y"), "{err}");
+}
+
+#[test]
+fn defined_tests_and_defaults_do_not_fail() {
+    let t = Templar::new();
+    let s = scope(json!({"x": {"z": 1}, "heap": "{{ kafka_heap }}"}));
+    assert_eq!(t.render_str("{{ nope is defined }} {{ x.y is defined }} {{ x.z is defined }}", &s).unwrap(), "False False True");
+    assert_eq!(t.render_str("{{ heap | default('1G') }}", &s).unwrap(), "1G");
+    assert_eq!(t.render_str("{{ nope | d('dflt') }}", &s).unwrap(), "dflt");
+}
+
+#[test]
+fn conditions_must_be_booleans() {
+    let t = Templar::new();
+    let s = scope(json!({"fs": "false", "i": 1, "t": true, "ts": "{{ true }}", "v": "2.8.1"}));
+    assert!(t.eval_condition("i == 1", &s).unwrap());
+    assert!(!t.eval_condition("fs | bool", &s).unwrap());
+    assert!(t.eval_condition("ts", &s).unwrap());
+    assert!(t.eval_condition("{{ t }}", &s).unwrap());
+    assert!(t.eval_condition("v is version('2.10', '<')", &s).unwrap());
+    assert!(t.eval_condition("nope is not defined", &s).unwrap());
+    let err = t.eval_condition("fs", &s).unwrap_err();
+    assert_eq!(err.kind, TemplateErrorKind::Condition);
+    assert!(err.message.contains("Conditional result (True) was derived from value of type 'str'"), "{}", err.message);
+    let err = t.eval_condition("nope", &s).unwrap_err();
+    assert_eq!(err.undefined_name(), Some("nope"));
+    assert!(t.eval_condition("  ", &s).is_err());
+}
+
+#[test]
+fn syntax_errors_are_found_without_rendering() {
+    let t = Templar::new();
+    assert!(t.check_syntax("a.j2", "{% if x %}ok{% endif %}").is_ok());
+    let err = t.check_syntax("b.j2", "line\n{% if x %}never closed").unwrap_err();
+    assert_eq!(err.kind, TemplateErrorKind::Syntax);
+    assert_eq!(err.template.as_deref(), Some("b.j2"));
+}
+
+struct Hosts;
+
+impl HostvarsProvider for Hosts {
+    fn host_vars(&self, host: &str) -> Option<Arc<Map<String, Value>>> {
+        let v = match host {
+            "kafka1" => json!({"broker_id": 1, "inventory_hostname": "kafka1", "listen": "{{ inventory_hostname }}:9092"}),
+            "kafka2" => json!({"broker_id": 2, "inventory_hostname": "kafka2", "listen": "{{ inventory_hostname }}:9092"}),
+            _ => return None,
+        };
+        v.as_object().cloned().map(Arc::new)
+    }
+    fn host_names(&self) -> Vec<String> {
+        vec!["kafka1".into(), "kafka2".into()]
+    }
+}
+
+#[test]
+fn hostvars_are_templated_in_the_other_hosts_context() {
+    let t = Templar::new();
+    let s = scope(json!({"inventory_hostname": "kafka1", "groups": {"kafka": ["kafka1", "kafka2"]}})).with_hostvars(Arc::new(Hosts));
+    let out = t.render_str("{% for h in groups['kafka'] %}{{ hostvars[h].broker_id }}={{ hostvars[h]['listen'] }}{% if not loop.last %},{% endif %}{% endfor %}", &s).unwrap();
+    assert_eq!(out, "1=kafka1:9092,2=kafka2:9092");
+}
+
+#[test]
+fn lookups_search_the_given_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("files")).unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("files/motd.txt"), "hello\n\n").unwrap();
+    std::fs::write(dir.path().join("templates/t.j2"), "port={{ port }}\n").unwrap();
+    let t = Templar::new();
+    let s = scope(json!({"port": 80, "name": "{{ 'n' ~ port }}"})).with_search_paths(vec![dir.path().to_path_buf()]);
+    assert_eq!(t.render_str("{{ lookup('file', 'motd.txt') }}", &s).unwrap(), "hello");
+    assert_eq!(t.render_str("{{ lookup('template', 't.j2') }}", &s).unwrap(), "port=80\n");
+    assert_eq!(t.render_value(&json!("{{ lookup('vars', 'name') }}"), &s).unwrap(), json!("n80"));
+    assert_eq!(
+        t.render_value(&json!("{{ query('first_found', ['missing.txt', 'motd.txt']) | map('basename') | list }}"), &s).unwrap(),
+        json!(["motd.txt"])
+    );
+    assert!(t.render_str("{{ lookup('file', 'missing.txt') }}", &s).is_err());
+}
