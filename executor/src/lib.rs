@@ -3,5 +3,6 @@
 //! The flow from YAML to a host is described in `docs/architecture.md`.
 
 pub mod diag;
+pub mod inventory;
 pub mod source;
 pub mod yaml;
