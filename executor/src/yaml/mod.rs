@@ -12,5 +12,5 @@ mod node;
 mod resolve;
 
 pub use load::{load_file, load_str};
-pub use node::{Node, NodeKind};
+pub use node::{python_float, Node, NodeKind};
 pub use resolve::resolve_plain;
