@@ -60,7 +60,7 @@ impl HostvarsProvider for HostvarsTable {
         if let Some(v) = self.cache.lock().ok().and_then(|c| c.get(host).cloned()) {
             return Some(v);
         }
-        if !self.inventory.host_names().iter().any(|h| h == host) {
+        if self.inventory.host(host).is_none() {
             return None;
         }
         let mut vars = self.inventory.host_vars(host);
@@ -76,7 +76,7 @@ impl HostvarsProvider for HostvarsTable {
     }
 
     fn host_names(&self) -> Vec<String> {
-        self.inventory.host_names()
+        self.inventory.hosts().map(|h| h.name.clone()).collect()
     }
 }
 

@@ -246,7 +246,8 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
         };
         let mut stack = flat.blocks.clone();
         let mut flats = Vec::new();
-        flatten(std::slice::from_ref(&Item::Block(Box::new(wrapper))), flat.section, &mut stack, &mut flats);
+        let wrapped = [Item::Block(Box::new(wrapper))];
+        flatten(&wrapped, flat.section, &mut stack, &mut flats);
         self.depth.set(self.depth.get() + 1);
         for f in &flats {
             self.visit(host, f, inventory_vars, state, visitor, sink);

@@ -402,7 +402,7 @@ impl Exec<'_> {
         let inventory = &self.ps.config.inventory;
         let raw: Vars = if target == host.name {
             scope.vars().clone()
-        } else if inventory.host_names().iter().any(|h| h == target) {
+        } else if inventory.host(target).is_some() {
             inventory.host_vars(target)
         } else if matches!(target, "localhost" | "127.0.0.1" | "::1") {
             return Ok(ConnParams::implicit_localhost(&self.shared.conn));
