@@ -254,6 +254,9 @@ impl FileAttrs {
     }
 }
 
+/// `key: value` pairs for one side of a diff.
+pub type Fields = Vec<(String, String)>;
+
 /// What would change on one path: `(before, after)` pairs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttrChange {
@@ -315,7 +318,7 @@ impl AttrChange {
     }
 
     /// Before/after text lines for `--diff` (`mode: '0644'`, `owner: 0`).
-    pub fn diff_fields(&self) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    pub fn diff_fields(&self) -> (Fields, Fields) {
         let mut before = Vec::new();
         let mut after = Vec::new();
         if let Some((b, a)) = self.mode {

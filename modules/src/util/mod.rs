@@ -5,6 +5,7 @@ pub mod boolish;
 pub mod checksum;
 pub mod command;
 pub mod diff;
+pub mod filewrite;
 pub mod fs;
 pub mod listish;
 pub mod pyregex;
