@@ -286,8 +286,8 @@ impl Module for File {
                 report_path = target;
             }
             FileState::Touch => {
-                work.changed = true;
                 if prev == "absent" {
+                    work.changed = true;
                     work.diffs.push(diff::state(path, "absent", "touch"));
                     if !ctx.check_mode {
                         let mode = self.attrs().mode_for_new(false, None)?;

@@ -146,9 +146,8 @@ impl LineInFile {
         Ok(())
     }
 
-    /// Ansible's `present()`: the new lines and the message.
+    /// Ansible's `present()` (ansible-core 2.19), pass for pass: the new lines and the message.
     fn present(&self, mut lines: Vec<Vec<u8>>) -> Result<(Vec<Vec<u8>>, &'static str), ModuleError> {
-        let matcher = self.matcher()?;
         let line = self.line.clone().unwrap_or_default().into_bytes();
         let after = self.insertafter.as_deref();
         let before = self.insertbefore.as_deref();
@@ -157,63 +156,61 @@ impl LineInFile {
             (None, Some(b)) if b != "BOF" => Some(pyregex::compile("lineinfile: insertbefore", b)?),
             _ => None,
         };
+        // Pass 1: regexp or search_string; remember the matching line (the last, or the first with firstmatch).
         let mut found: Option<usize> = None;
-        let mut expanded: Option<Vec<u8>> = None;
-        let mut ins: Option<usize> = None;
-        for (n, cur) in lines.iter().enumerate() {
-            if let Some(caps) = matcher.find(cur) {
-                found = Some(n);
-                if self.backrefs {
-                    expanded = caps.map(|c| {
-                        let mut dst = Vec::new();
-                        c.expand(pyregex::template(&String::from_utf8_lossy(&line)).as_bytes(), &mut dst);
-                        dst
-                    });
-                }
-                if self.firstmatch {
-                    break;
-                }
-            } else if ins_re.as_ref().is_some_and(|re| re.is_match(strip_nl(cur))) {
-                ins = Some(if after.is_some() { n + 1 } else { n });
-                if self.firstmatch {
-                    break;
+        let mut regex_match: Option<usize> = None;
+        if let Some(r) = &self.regexp {
+            let re = pyregex::compile("lineinfile: regexp", r)?;
+            for (n, cur) in lines.iter().enumerate() {
+                if re.is_match(strip_nl(cur)) {
+                    found = Some(n);
+                    regex_match = Some(n);
+                    if self.firstmatch {
+                        break;
+                    }
                 }
             }
         }
-        let nl = b"\n".to_vec();
-        let with_nl = |l: &[u8]| [l, b"\n"].concat();
-        let no_search = self.regexp.is_none() && self.search_string.is_none();
-        let mut msg = "";
-        if let Some(idx) = found {
-            let mut new_line = expanded.unwrap_or_else(|| line.clone());
-            if !new_line.ends_with(b"\n") {
-                new_line.extend_from_slice(&nl);
-            }
-            if no_search {
-                // The exact line exists; only an insertafter/insertbefore anchor can still move a copy in.
-                if let (Some(a), Some(i)) = (after.filter(|a| *a != "EOF"), ins) {
-                    let _ = a;
-                    if let Some(last) = lines.last_mut().filter(|l| !ends_with_newline(l)) {
-                        last.extend_from_slice(&nl);
-                    }
-                    if lines.len() == i {
-                        if strip_crlf(&lines[i - 1]) != line.as_slice() {
-                            lines.push(with_nl(&line));
-                            msg = "line added";
-                        }
-                    } else if strip_crlf(&lines[i]) != line.as_slice() {
-                        lines.insert(i, with_nl(&line));
-                        msg = "line added";
-                    }
-                } else if let (Some(b), Some(i)) = (before.filter(|b| *b != "BOF"), ins) {
-                    let _ = b;
-                    let prev = if i == 0 { &lines[0] } else { &lines[i - 1] };
-                    if strip_crlf(prev) != line.as_slice() {
-                        lines.insert(i, with_nl(&line));
-                        msg = "line added";
+        if let Some(s) = &self.search_string {
+            for (n, cur) in lines.iter().enumerate() {
+                if contains(cur, s.as_bytes()) {
+                    found = Some(n);
+                    if self.firstmatch {
+                        break;
                     }
                 }
-            } else if lines[idx] != new_line {
+            }
+        }
+        // Pass 2, only when nothing matched: the exact line, and the insert anchor.
+        let mut ins: Option<usize> = None;
+        if found.is_none() {
+            for (n, cur) in lines.iter().enumerate() {
+                if strip_crlf(cur) == line.as_slice() {
+                    found = Some(n);
+                } else if ins_re.as_ref().is_some_and(|re| re.is_match(strip_nl(cur))) {
+                    ins = Some(if after.is_some() { n + 1 } else { n });
+                    if self.firstmatch {
+                        break;
+                    }
+                }
+            }
+        }
+        let with_nl = |l: &[u8]| [l, b"\n"].concat();
+        let mut msg = "";
+        if let Some(idx) = found {
+            let mut new_line = line.clone();
+            if let (true, Some(m), Some(r)) = (self.backrefs, regex_match, &self.regexp) {
+                let re = pyregex::compile("lineinfile: regexp", r)?;
+                if let Some(caps) = re.captures(strip_nl(&lines[m])) {
+                    let mut dst = Vec::new();
+                    caps.expand(pyregex::template(&String::from_utf8_lossy(&line)).as_bytes(), &mut dst);
+                    new_line = dst;
+                }
+            }
+            if !new_line.ends_with(b"\n") {
+                new_line.push(b'\n');
+            }
+            if lines[idx] != new_line {
                 lines[idx] = new_line;
                 msg = "line replaced";
             }
@@ -224,7 +221,7 @@ impl LineInFile {
             msg = "line added";
         } else if after == Some("EOF") || ins.is_none() {
             if lines.last().is_some_and(|l| !ends_with_newline(l)) {
-                lines.push(nl.clone());
+                lines.push(b"\n".to_vec());
             }
             lines.push(with_nl(&line));
             msg = "line added";
