@@ -25,13 +25,13 @@ impl Module for Slurp {
         let bytes = match std::fs::read(src) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ModuleError::Failed(format!("file not found: {}", src.display())))
+                return Err(ModuleError::Failed(format!("File not found: {}", src.display())))
             }
             Err(e) if e.kind() == std::io::ErrorKind::IsADirectory || src.is_dir() => {
-                return Err(ModuleError::Failed(format!("source is a directory and must be a file: {}", src.display())))
+                return Err(ModuleError::Failed(format!("Source is a directory and must be a file: {}", src.display())))
             }
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                return Err(ModuleError::Failed(format!("file is not readable: {}", src.display())))
+                return Err(ModuleError::Failed(format!("File is not readable: {}", src.display())))
             }
             Err(e) => return Err(ModuleError::io(format!("unable to slurp file {}", src.display()), e)),
         };
