@@ -18,12 +18,16 @@ fn block_cycle_update_and_remove() {
     let p = t.path().join("zoo.cfg");
     fs::write(&p, "tickTime=2000\n").unwrap();
     let mut agent = Agent::start();
-    let args = json!({"path": p, "block": "server.1=a:2888:3888\nserver.2=b:2888:3888", "marker": "# {mark} dpctl servers", "backup": true});
+    let args =
+        json!({"path": p, "block": "server.1=a:2888:3888\nserver.2=b:2888:3888", "marker": "# {mark} dpctl servers", "backup": true});
 
     let c = agent.check("blockinfile", args.clone());
     assert!(c.outcome.changed && msg(&c) == "Block inserted");
     assert_eq!(fs::read_to_string(&p).unwrap(), "tickTime=2000\n");
-    assert_eq!(c.outcome.diff[0].after, "tickTime=2000\n# BEGIN dpctl servers\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n# END dpctl servers\n");
+    assert_eq!(
+        c.outcome.diff[0].after,
+        "tickTime=2000\n# BEGIN dpctl servers\nserver.1=a:2888:3888\nserver.2=b:2888:3888\n# END dpctl servers\n"
+    );
 
     let r = agent.run("blockinfile", args.clone());
     assert!(r.outcome.changed);

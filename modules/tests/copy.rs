@@ -62,7 +62,8 @@ fn backup_validate_force_and_owner() {
     assert_eq!(fs::read_to_string(&dest).unwrap(), "old\n", "a failed validate leaves the file alone");
     assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1, "no temp file left");
 
-    let r = agent.run("copy", json!({"dest": dest, "content": "good\n", "validate": "grep -q ^good %s", "backup": true, "owner": "nobody"}));
+    let r =
+        agent.run("copy", json!({"dest": dest, "content": "good\n", "validate": "grep -q ^good %s", "backup": true, "owner": "nobody"}));
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     let backup = r.outcome.values["backup_file"].as_str().unwrap().to_string();
     assert_eq!(fs::read_to_string(&backup).unwrap(), "old\n");

@@ -39,7 +39,7 @@ fn directory_created_with_parents_then_ok_and_check_mode_predicts() {
 
     let again = agent.run("file", args);
     assert!(!again.failed && !again.outcome.changed);
-    assert!(agent.check("file", json!({"path": d, "state": "directory", "mode": "0750"})).outcome.changed == false);
+    assert!(!agent.check("file", json!({"path": d, "state": "directory", "mode": "0750"})).outcome.changed);
 }
 
 #[test]

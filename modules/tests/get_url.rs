@@ -129,7 +129,10 @@ fn checksum_verified_and_cache_saves_second_download() {
     let r = agent.run("get_url", json!({"url": url, "dest": t.path().join("bad.tgz"), "checksum": bad, "cache_dir": cache}));
     assert!(r.failed && msg(&r).contains("did not match"), "{}", msg(&r));
     assert!(!t.path().join("bad.tgz").exists());
-    assert_eq!(fs::read_dir(t.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("dpctl-download")).count(), 0);
+    assert_eq!(
+        fs::read_dir(t.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("dpctl-download")).count(),
+        0
+    );
 }
 
 #[test]
