@@ -1,4 +1,11 @@
 //! Shared building blocks for modules: atomic file writes and running commands.
 
+pub mod attrs;
+pub mod boolish;
+pub mod checksum;
 pub mod command;
+pub mod diff;
+pub mod filewrite;
 pub mod fs;
+pub mod listish;
+pub mod pyregex;
