@@ -132,13 +132,17 @@ impl Execution<'_> {
             Some(d) if !p.starts_with('/') => d.join(p).to_string_lossy().into_owned(),
             _ => p.to_string(),
         };
-        let skip = if let Some(c) = self.creates.filter(|c| glob_matches(&resolve(c)).unwrap_or(false)) {
-            Some((format!("{verb} not run command since '{c}' exists"), format!("skipped, since {c} exists")))
-        } else if let Some(r) = self.removes.filter(|r| !glob_matches(&resolve(r)).unwrap_or(true)) {
-            Some((format!("{verb} not run command since '{r}' does not exist"), format!("skipped, since {r} does not exist")))
-        } else {
-            None
-        };
+        let mut skip = None;
+        if let Some(c) = self.creates {
+            if glob_matches(&resolve(c))? {
+                skip = Some((format!("{verb} not run command since '{c}' exists"), format!("skipped, since {c} exists")));
+            }
+        }
+        if let (None, Some(r)) = (&skip, self.removes) {
+            if !glob_matches(&resolve(r))? {
+                skip = Some((format!("{verb} not run command since '{r}' does not exist"), format!("skipped, since {r} does not exist")));
+            }
+        }
         if let Some((msg, stdout)) = skip {
             o.values.insert("rc".into(), 0.into());
             o.values.insert("stdout_lines".into(), lines(&stdout));
