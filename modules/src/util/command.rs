@@ -2,8 +2,9 @@
 //! string built by concatenation. `shell` is the only module that asks for a
 //! shell, and it passes the user's script as one argument to `sh -c`.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value};
@@ -17,6 +18,10 @@ pub struct CommandSpec {
     pub chdir: Option<PathBuf>,
     pub stdin: Option<Vec<u8>>,
     pub env: Vec<(String, String)>,
+    /// Collect stdout/stderr through temp files instead of pipes, and wait only for the
+    /// process to exit: an init script that leaves a daemon holding its output open
+    /// (the classic `service X start` hang) cannot block the module.
+    pub output_via_files: bool,
 }
 
 impl CommandSpec {
@@ -54,15 +59,73 @@ impl CommandOutput {
     }
 }
 
+thread_local! {
+    /// The task's `environment:` (Ansible's keyword), set by the agent around one module run,
+    /// so every command a module starts sees it without each module threading it through.
+    static TASK_ENV: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with `env` added to the environment of every command it starts.
+pub fn with_task_env<T>(env: Vec<(String, String)>, f: impl FnOnce() -> T) -> T {
+    let previous = TASK_ENV.with(|e| e.replace(env));
+    let result = f();
+    TASK_ENV.with(|e| e.replace(previous));
+    result
+}
+
+/// The task environment currently in force (see [`with_task_env`]).
+pub fn task_env() -> Vec<(String, String)> {
+    TASK_ENV.with(|e| e.borrow().clone())
+}
+
+/// Split a free-form command line into argv the way Ansible's `command` does
+/// (POSIX shell-like quoting, no expansion). `None` when the quoting is unbalanced.
+pub fn split_args(line: &str) -> Option<Vec<String>> {
+    shlex::split(line)
+}
+
+/// Quote argv for display (`cmd` in messages), shell-style.
+pub fn join_args(argv: &[String]) -> String {
+    argv.iter().map(|a| shlex::try_quote(a).map(|q| q.into_owned()).unwrap_or_else(|_| a.clone())).collect::<Vec<_>>().join(" ")
+}
+
+/// The full path of `program` if it is on `PATH` (task environment first), like `which`.
+pub fn which(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Path::new(program).is_file().then(|| PathBuf::from(program));
+    }
+    let path = task_env()
+        .into_iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v)
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    path.split(':').map(|d| Path::new(d).join(program)).find(|p| p.is_file())
+}
+
+/// Run and fail with the command's stderr when it exits non-zero.
+pub fn run_ok(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
+    let out = run(spec)?;
+    if out.rc != 0 {
+        let detail = if out.stderr.trim().is_empty() { out.stdout.trim() } else { out.stderr.trim() };
+        return Err(ModuleError::Failed(format!("`{}` failed (rc={}): {detail}", join_args(&spec.argv), out.rc)));
+    }
+    Ok(out)
+}
+
 /// Run a command to completion, capturing its output.
 pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
     let (program, args) = spec.argv.split_first().ok_or_else(|| ModuleError::BadArgs("no command given".into()))?;
-    let mut cmd = Command::new(program);
+    // Resolve through the task environment's PATH too, which `Command` alone would not see.
+    let resolved = which(program).unwrap_or_else(|| PathBuf::from(program));
+    let mut cmd = Command::new(&resolved);
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let files = if spec.output_via_files { Some(OutputFiles::create(&mut cmd)?) } else { None };
     cmd.stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     if let Some(dir) = &spec.chdir {
         cmd.current_dir(dir);
     }
+    cmd.envs(task_env());
     cmd.envs(spec.env.iter().map(|(k, v)| (k, v)));
     let mut child = cmd.spawn().map_err(|e| ModuleError::io(format!("cannot run {program}"), e))?;
     if let (Some(input), Some(mut pipe)) = (&spec.stdin, child.stdin.take()) {
@@ -72,12 +135,53 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
             let _ = pipe.write_all(&input);
         });
     }
+    if let Some(files) = files {
+        let status = child.wait().map_err(|e| ModuleError::io(format!("waiting for {program}"), e))?;
+        return Ok(files.collect(status.code().unwrap_or(-1)));
+    }
     let out = child.wait_with_output().map_err(|e| ModuleError::io(format!("waiting for {program}"), e))?;
     Ok(CommandOutput {
         rc: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
+}
+
+/// Unlinked temp files standing in for the stdout/stderr pipes.
+struct OutputFiles {
+    out: std::fs::File,
+    err: std::fs::File,
+}
+
+impl OutputFiles {
+    fn create(cmd: &mut Command) -> Result<OutputFiles, ModuleError> {
+        let open = |tag: &str| -> Result<std::fs::File, ModuleError> {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            let path = std::env::temp_dir().join(format!(".dpctl-{tag}-{}-{nanos}", std::process::id()));
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| ModuleError::io(format!("creating {}", path.display()), e))?;
+            let _ = std::fs::remove_file(&path);
+            Ok(f)
+        };
+        let (out, err) = (open("out")?, open("err")?);
+        let clone = |f: &std::fs::File| f.try_clone().map_err(|e| ModuleError::io("duplicating an output file", e));
+        cmd.stdout(Stdio::from(clone(&out)?)).stderr(Stdio::from(clone(&err)?));
+        Ok(OutputFiles { out, err })
+    }
+
+    fn collect(self, rc: i32) -> CommandOutput {
+        use std::io::{Read, Seek};
+        let read = |mut f: std::fs::File| {
+            let mut buf = Vec::new();
+            let _ = f.rewind().and_then(|_| f.read_to_end(&mut buf));
+            String::from_utf8_lossy(&buf).into_owned()
+        };
+        CommandOutput { rc, stdout: read(self.out), stderr: read(self.err) }
+    }
 }
 
 #[cfg(test)]
@@ -89,6 +193,29 @@ mod tests {
         let out = run(&CommandSpec::new(["printf", "%s|", "a b", "$HOME"])).unwrap();
         assert_eq!(out.stdout, "a b|$HOME|");
         assert_eq!(out.rc, 0);
+    }
+
+    #[test]
+    fn output_via_files_does_not_wait_for_leftover_children() {
+        let mut spec = CommandSpec::new(["sh", "-c", "echo started; sleep 20 & echo err >&2"]);
+        spec.output_via_files = true;
+        let t = std::time::Instant::now();
+        let out = run(&spec).unwrap();
+        assert!(t.elapsed() < std::time::Duration::from_secs(15), "returned when sh exited");
+        assert_eq!((out.rc, out.stdout.as_str(), out.stderr.as_str()), (0, "started\n", "err\n"));
+    }
+
+    #[test]
+    fn free_form_split_like_shlex() {
+        assert_eq!(split_args(r#"echo "a b" 'c d' e\ f"#).unwrap(), ["echo", "a b", "c d", "e f"]);
+        assert!(split_args("echo 'unbalanced").is_none());
+    }
+
+    #[test]
+    fn task_env_reaches_commands() {
+        let out = with_task_env(vec![("DPCTL_X".into(), "42".into())], || run(&CommandSpec::new(["printenv", "DPCTL_X"]))).unwrap();
+        assert_eq!(out.stdout, "42\n");
+        assert_eq!(run(&CommandSpec::new(["printenv", "DPCTL_X"])).unwrap().rc, 1);
     }
 
     #[test]

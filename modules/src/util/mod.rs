@@ -3,9 +3,14 @@
 pub mod attrs;
 pub mod boolish;
 pub mod checksum;
+pub mod accounts;
+pub mod apt;
+pub mod clock;
 pub mod command;
 pub mod diff;
 pub mod filewrite;
 pub mod fs;
 pub mod listish;
 pub mod pyregex;
+pub mod scalar;
+pub mod services;
