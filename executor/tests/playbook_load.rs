@@ -61,7 +61,7 @@ fn misspelled_keyword_is_reported_with_position() {
     let err = load_playbook(&fixture("errors/four_errors.yml"), &LoadOptions::default()).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("unknown task keyword `whn`"), "{text}");
-    assert!(text.contains("four_errors.yml:7:7"), "{text}");
+    assert!(text.contains("four_errors.yml:8:7"), "{text}");
     assert!(text.contains("did you mean `when`?"), "{text}");
 }
 
