@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run -p dpctl-modules --example kafka_bulk_setup -- 127.0.0.1:PORT [PREFIX]
 //! ```
-//! The address defaults to `$DPCTL_TEST_KAFKA`; PREFIX (default `dev.`) is put
+//! The address defaults to `$DPCTL_TEST_KAFKA`; PREFIX (default `bench.dev.`) is put
 //! before each topic name. Topics with that prefix are deleted first so the
 //! create run starts from nothing.
 
@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(b) => b,
         None => return Err("usage: kafka_bulk_setup HOST:PORT [PREFIX] (or set DPCTL_TEST_KAFKA)".into()),
     };
-    let prefix = args.next().unwrap_or_else(|| "dev.".into());
+    let prefix = args.next().unwrap_or_else(|| "bench.dev.".into());
     let mut topics: Vec<TopicArgs> = serde_json::from_str(include_str!("../tests/data/kafka_setup_topics.json"))?;
     for t in &mut topics {
         t.name = format!("{prefix}{}", t.name);
