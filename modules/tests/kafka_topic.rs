@@ -6,6 +6,7 @@ mod common;
 
 use common::kafka::{bootstrap, sasl_bootstrap, unique, Observer};
 use common::Agent;
+use modules::pipeline::kafka::TopicConfigAlter;
 use modules::pipeline::kafka_topic::{KafkaTopic, TopicArgs, TopicState};
 use modules::protocol::Reply;
 use modules::{Context, Module};
@@ -116,6 +117,41 @@ fn config_changes_are_incremental_and_exclusive_resets_the_rest() {
     assert_eq!(observer.effective(&name, "cleanup.policy").as_deref(), Some("delete"));
 
     assert!(!agent.run("kafka_topic", exclusive).outcome.changed);
+}
+
+#[test]
+fn legacy_alter_configs_fallback_keeps_the_other_dynamic_configs() {
+    // Brokers before Kafka 2.3 have only the whole-set AlterConfigs; force it
+    // on the real broker and check it acts like the incremental API.
+    let name = unique("legacy");
+    let mut agent = Agent::start();
+    let mut observer = Observer::new();
+    let create = topic(&name, json!({"partitions": 1, "config": {"retention.ms": 3600000, "cleanup.policy": "compact"}}));
+    assert!(agent.run("kafka_topic", create).outcome.changed);
+    let before = observer.topic(&name).expect("created").config;
+
+    let admin = observer.admin();
+    admin.set_legacy_alter_configs(true);
+    assert!(!admin.incremental_alter_supported().unwrap());
+    let alter = TopicConfigAlter {
+        topic: name.clone(),
+        set: [("max.message.bytes".to_string(), "2097152".to_string())].into(),
+        delete: ["cleanup.policy".to_string()].into(),
+        dynamic_before: before,
+    };
+    admin.alter_topic_configs(std::slice::from_ref(&alter), true).expect("validate only");
+    assert_eq!(observer.topic(&name).expect("topic").config.len(), 2, "validate_only changed configs");
+    observer.admin().alter_topic_configs(&[alter], false).expect("legacy alter");
+    // The broker shows a change a moment after the controller accepted it.
+    let wanted: std::collections::BTreeMap<String, String> =
+        [("max.message.bytes".to_string(), "2097152".to_string()), ("retention.ms".to_string(), "3600000".to_string())].into();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut after = observer.topic(&name).expect("topic").config;
+    while after != wanted && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        after = observer.topic(&name).expect("topic").config;
+    }
+    assert_eq!(after, wanted);
 }
 
 #[test]

@@ -71,6 +71,11 @@ impl Observer {
         Some(Shown { partitions: info.partitions, replication_factor: info.replication_factor, config })
     }
 
+    /// The client underneath, for tests of the admin client itself.
+    pub fn admin(&mut self) -> &mut Admin {
+        &mut self.0
+    }
+
     /// The effective value of one config, wherever it comes from.
     pub fn effective(&mut self, topic: &str, key: &str) -> Option<String> {
         let mut configs = self.0.describe_topic_configs(&[topic.to_string()]).expect("describe configs");

@@ -113,6 +113,7 @@ pub struct Admin {
     bootstrap: String,
     brokers: HashMap<i32, String>,
     controller: Option<i32>,
+    legacy_alter: bool,
 }
 
 impl Admin {
@@ -124,7 +125,14 @@ impl Admin {
                 Ok(conn) => {
                     let mut conns = HashMap::new();
                     conns.insert(addr.clone(), conn);
-                    return Ok(Admin { opts, conns, bootstrap: addr.clone(), brokers: HashMap::new(), controller: None });
+                    return Ok(Admin {
+                        opts,
+                        conns,
+                        bootstrap: addr.clone(),
+                        brokers: HashMap::new(),
+                        controller: None,
+                        legacy_alter: false,
+                    });
                 }
                 // A failed SASL login fails the same way on every broker: say so at once.
                 Err(e @ KafkaError::Auth { .. }) => return Err(e),
@@ -318,15 +326,23 @@ impl Admin {
     /// Whether config changes go out incrementally (Kafka 2.3+) or through the
     /// legacy whole-set AlterConfigs.
     pub fn incremental_alter_supported(&mut self) -> Result<bool, KafkaError> {
-        Ok(self.any()?.supports(ApiKey::IncrementalAlterConfigs))
+        let legacy = self.legacy_alter;
+        Ok(!legacy && self.any()?.supports(ApiKey::IncrementalAlterConfigs))
+    }
+
+    /// Use the whole-set AlterConfigs even where IncrementalAlterConfigs
+    /// exists: what happens against brokers before Kafka 2.3, on demand.
+    pub fn set_legacy_alter_configs(&mut self, legacy: bool) {
+        self.legacy_alter = legacy;
     }
 
     pub fn alter_topic_configs(&mut self, alters: &[TopicConfigAlter], validate_only: bool) -> Result<(), KafkaError> {
         if alters.is_empty() {
             return Ok(());
         }
+        let incremental = self.incremental_alter_supported()?;
         let conn = self.any()?;
-        let results: Vec<(String, i16, Option<String>)> = if conn.supports(ApiKey::IncrementalAlterConfigs) {
+        let results: Vec<(String, i16, Option<String>)> = if incremental {
             use incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig};
             let resources = alters
                 .iter()
