@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::kafka::{bootstrap, sasl_bootstrap, unique, Observer};
+use common::kafka::{bootstrap, describe_with_kafka_admin, sasl_bootstrap, unique, Observer};
 use common::Agent;
 use modules::pipeline::kafka::TopicConfigAlter;
 use modules::pipeline::kafka_topic::{KafkaTopic, TopicArgs, TopicState};
@@ -274,6 +274,20 @@ fn bulk_kafka_setup_topics_are_created_then_left_alone() {
             want["config"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()).unwrap_or_default();
         assert_eq!(shown.config, wanted_config, "{name}");
     }
+
+    // The same, read by Kafka's own admin client.
+    let mut names: Vec<String> = topics.iter().map(|t| t.name.clone()).collect();
+    names.sort();
+    let mut expected = String::new();
+    for name in &names {
+        let want = expect.as_array().unwrap().iter().find(|w| format!("dev.{}", w["name"].as_str().unwrap()) == *name).unwrap();
+        expected.push_str(&format!("topic {name} partitions={} replication_factor=1\n", want["partitions"]));
+        let sorted: std::collections::BTreeMap<_, _> = want["config"].as_object().into_iter().flatten().collect();
+        for (k, v) in sorted {
+            expected.push_str(&format!("config {name} {k}={v}\n"));
+        }
+    }
+    assert_eq!(describe_with_kafka_admin(&names), expected.trim_end());
 
     let rerun = bulk(TopicState::Present).run(&ctx).expect("rerun");
     assert!(!rerun.changed, "{:?}", rerun.msg);

@@ -7,6 +7,9 @@
 #   kafka.sh ensure       same as start; the name the test helpers use
 #   kafka.sh addr [sasl]  print the running broker's PLAINTEXT (or SASL_PLAINTEXT) address, or exit 1
 #   kafka.sh stop         stop it and delete its data
+#   kafka.sh describe HOST:PORT TOPIC...
+#                         describe topics with Kafka's own AdminClient (kafka/DescribeTopics.java),
+#                         a reader that shares no code with dpctl, for tests
 #
 # The SASL_PLAINTEXT listener accepts PLAIN with user `admin`, password `admin-secret`.
 # Env: DPCTL_SERVERS_DIR (default /tmp/dpctl-servers), KAFKA_HEAP_OPTS (default -Xms256m -Xmx512m),
@@ -184,12 +187,21 @@ addr() {
     fi
 }
 
+describe() {
+    fetch_jars
+    java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.level=ERROR -cp "$lib/*" "$project/DescribeTopics.java" "$@"
+}
+
 case "${1:-}" in
     start | ensure) start ;;
     stop) stop ;;
     addr) addr "${2:-}" ;;
+    describe)
+        shift
+        describe "$@"
+        ;;
     *)
-        echo "usage: $0 start|ensure|stop|addr [sasl]" >&2
+        echo "usage: $0 start|ensure|stop|addr [sasl]|describe HOST:PORT TOPIC..." >&2
         exit 2
         ;;
 esac

@@ -34,6 +34,14 @@ pub fn sasl_bootstrap() -> String {
     server(&["addr", "sasl"])
 }
 
+/// `kafka.sh describe`: the topics as Kafka's own Java AdminClient sees them
+/// (lines `topic NAME partitions=N replication_factor=N`, `config NAME K=V`).
+pub fn describe_with_kafka_admin(topics: &[String]) -> String {
+    let mut args = vec!["describe", bootstrap()];
+    args.extend(topics.iter().map(String::as_str));
+    server(&args)
+}
+
 /// A topic name no other test (or earlier run on the same broker) uses.
 pub fn unique(name: &str) -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
