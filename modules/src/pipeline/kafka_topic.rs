@@ -395,15 +395,12 @@ fn read_world(admin: &mut Admin, names: &[String]) -> Result<World, KafkaError> 
     let topics = admin.metadata(names)?;
     let existing: Vec<String> = topics.keys().cloned().collect();
     let mut configs = admin.describe_topic_configs(&existing)?;
+    // A topic with no configs is being deleted (the config view was quicker than Metadata).
     Ok(topics
         .into_values()
-        .map(|t| {
-            let observed = Observed {
-                partitions: t.partitions,
-                replication_factor: t.replication_factor,
-                configs: configs.remove(&t.name).unwrap_or_default(),
-            };
-            (t.name, observed)
+        .filter_map(|t| {
+            let configs = configs.remove(&t.name)?;
+            Some((t.name, Observed { partitions: t.partitions, replication_factor: t.replication_factor, configs }))
         })
         .collect())
 }

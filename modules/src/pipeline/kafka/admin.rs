@@ -206,7 +206,8 @@ impl Admin {
         Ok(found)
     }
 
-    /// Every topic-level config of each topic, with where its value comes from.
+    /// Every topic-level config of each topic, with where its value comes
+    /// from. Topics the broker does not know are left out.
     pub fn describe_topic_configs(&mut self, topics: &[String]) -> Result<BTreeMap<String, Vec<ConfigEntry>>, KafkaError> {
         if topics.is_empty() {
             return Ok(BTreeMap::new());
@@ -227,6 +228,11 @@ impl Admin {
         let mut failures = Vec::new();
         for result in response.results {
             let topic = result.resource_name.as_str().to_string();
+            // Just deleted: Metadata and the config view of a broker catch up
+            // separately. Absent here means absent.
+            if result.error_code == UNKNOWN_TOPIC_OR_PARTITION {
+                continue;
+            }
             if result.error_code != NONE {
                 failures.push(TopicFailure { topic, code: result.error_code, message: opt_string(&result.error_message) });
                 continue;
