@@ -571,6 +571,17 @@ mod tests {
     }
 
     #[test]
+    fn registered_with_a_documented_schema() {
+        let spec = crate::registry::lookup("dpctl.kafka_topic").expect("registered");
+        let schema = serde_json::to_value((spec.schema)()).unwrap();
+        let props = &schema["properties"];
+        assert_eq!(schema["required"], json!(["bootstrap_servers"]));
+        assert!(props["config_exclusive"]["description"].as_str().unwrap().contains("Reset every config"));
+        assert!(props["topics"].is_object() && props["sasl"].is_object() && props["tls"].is_object());
+        assert!((spec.validate)(&json!({"name": "a", "bootstrap_servers": "x:1", "state": "gone"})).is_err());
+    }
+
+    #[test]
     fn bad_arguments_are_refused() {
         let bad_args = [
             json!({"bootstrap_servers": "x:1"}),
