@@ -55,6 +55,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::module::Diff;
+use crate::pipeline::kafka::error::TOPIC_ALREADY_EXISTS;
 use crate::pipeline::kafka::{Admin, ConnectOptions, KafkaError, NewTopic, SaslPlain, TopicConfigAlter};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 use plan::{Action, Observed, TopicPlan, TopicView, Wanted, World};
@@ -379,7 +380,7 @@ impl Module for KafkaTopic {
         let changed = plans.iter().any(|p| !p.actions.is_empty());
 
         let after = if changed && !ctx.check_mode {
-            apply(&mut admin, &plans, &before).map_err(failed)?;
+            apply(&mut admin, &plans, &before, timeout).map_err(failed)?;
             Some(settle(&mut admin, &wanted, &names, timeout)?)
         } else {
             None
@@ -407,7 +408,7 @@ fn read_world(admin: &mut Admin, names: &[String]) -> Result<World, KafkaError> 
 
 /// Send the plan: first every change with `validate_only` (so a config the
 /// broker rejects stops the run before anything happened), then for real.
-fn apply(admin: &mut Admin, plans: &[TopicPlan], before: &World) -> Result<(), KafkaError> {
+fn apply(admin: &mut Admin, plans: &[TopicPlan], before: &World, timeout: Duration) -> Result<(), KafkaError> {
     let mut creates = Vec::new();
     let mut raises = Vec::new();
     let mut alters = Vec::new();
@@ -437,6 +438,9 @@ fn apply(admin: &mut Admin, plans: &[TopicPlan], before: &World) -> Result<(), K
             alters.push(alter);
         }
     }
+    if !creates.is_empty() {
+        wait_until_creatable(admin, &creates, timeout)?;
+    }
     for validate_only in [true, false] {
         if !creates.is_empty() {
             admin.create_topics(&creates, validate_only)?;
@@ -450,6 +454,24 @@ fn apply(admin: &mut Admin, plans: &[TopicPlan], before: &World) -> Result<(), K
         admin.delete_topics(&deletes)?;
     }
     Ok(())
+}
+
+/// A ZooKeeper-era broker (before KRaft) deletes a topic in the background:
+/// Metadata stops listing it at once, but creating it again fails with
+/// TOPIC_ALREADY_EXISTS until the deletion is done. Wait for that (validate-only
+/// creates change nothing), up to the timeout.
+fn wait_until_creatable(admin: &mut Admin, creates: &[NewTopic], timeout: Duration) -> Result<(), KafkaError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match admin.create_topics(creates, true) {
+            Err(KafkaError::Topics { failures, .. })
+                if Instant::now() < deadline && failures.iter().all(|f| f.code == TOPIC_ALREADY_EXISTS) =>
+            {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Re-read until the cluster shows what was asked: a broker applies the

@@ -1,5 +1,7 @@
-//! The real Kafka broker for tests: `$DPCTL_TEST_KAFKA` when CI started one,
-//! else `tests/servers/kafka.sh ensure` (starts it once, reuses it after).
+//! The real Kafka brokers for tests, each started once and reused:
+//! Kafka 4.4 (`$DPCTL_TEST_KAFKA`, else `tests/servers/kafka.sh ensure`) and
+//! Kafka 1.1 with ZooKeeper (`$DPCTL_TEST_KAFKA_LEGACY`, else
+//! `tests/servers/kafka-legacy.sh ensure`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -9,37 +11,57 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use modules::pipeline::kafka::{Admin, ConfigSource, ConnectOptions};
 use std::collections::BTreeMap;
 
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/servers/kafka.sh")
-}
-
-fn server(args: &[&str]) -> String {
-    let out = Command::new("bash").arg(script()).args(args).output().expect("run tests/servers/kafka.sh");
-    assert!(out.status.success(), "kafka.sh {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+fn server(script: &str, args: &[&str]) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/servers").join(script);
+    let out = Command::new("bash").arg(path).args(args).output().unwrap_or_else(|e| panic!("run tests/servers/{script}: {e}"));
+    assert!(out.status.success(), "{script} {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("address is text").trim().to_string()
 }
 
-/// The PLAINTEXT listener, `127.0.0.1:PORT`.
-pub fn bootstrap() -> &'static str {
-    static ADDR: OnceLock<String> = OnceLock::new();
-    ADDR.get_or_init(|| std::env::var("DPCTL_TEST_KAFKA").ok().filter(|a| !a.is_empty()).unwrap_or_else(|| server(&["ensure"])))
+fn from_env_or(var: &str, script: &str) -> String {
+    std::env::var(var).ok().filter(|a| !a.is_empty()).unwrap_or_else(|| server(script, &["ensure"]))
 }
 
-/// The SASL_PLAINTEXT listener (PLAIN, admin / admin-secret) of the script's broker.
+/// A broker the shared test cases run against.
+pub struct Broker {
+    /// The PLAINTEXT listener, `127.0.0.1:PORT`.
+    pub addr: String,
+    /// Whether Kafka's own (4.x) Java AdminClient can talk to it; it dropped brokers before 2.1.
+    pub java_admin: bool,
+}
+
+/// Kafka 4.4, KRaft.
+pub fn current() -> &'static Broker {
+    static B: OnceLock<Broker> = OnceLock::new();
+    B.get_or_init(|| Broker { addr: from_env_or("DPCTL_TEST_KAFKA", "kafka.sh"), java_admin: true })
+}
+
+/// Kafka 1.1.1 with ZooKeeper: the original deployment's generation.
+pub fn legacy() -> &'static Broker {
+    static B: OnceLock<Broker> = OnceLock::new();
+    B.get_or_init(|| Broker { addr: from_env_or("DPCTL_TEST_KAFKA_LEGACY", "kafka-legacy.sh"), java_admin: false })
+}
+
+/// The PLAINTEXT listener of the Kafka 4.4 broker.
+pub fn bootstrap() -> &'static str {
+    &current().addr
+}
+
+/// The SASL_PLAINTEXT listener (PLAIN, admin / admin-secret) of the Kafka 4.4 broker.
 pub fn sasl_bootstrap() -> String {
     if let Ok(addr) = std::env::var("DPCTL_TEST_KAFKA_SASL") {
         return addr;
     }
-    bootstrap();
-    server(&["addr", "sasl"])
+    current();
+    server("kafka.sh", &["addr", "sasl"])
 }
 
 /// `kafka.sh describe`: the topics as Kafka's own Java AdminClient sees them
 /// (lines `topic NAME partitions=N replication_factor=N`, `config NAME K=V`).
-pub fn describe_with_kafka_admin(topics: &[String]) -> String {
-    let mut args = vec!["describe", bootstrap()];
+pub fn describe_with_kafka_admin(broker: &Broker, topics: &[String]) -> String {
+    let mut args = vec!["describe", broker.addr.as_str()];
     args.extend(topics.iter().map(String::as_str));
-    server(&args)
+    server("kafka.sh", &args)
 }
 
 /// A topic name no other test (or earlier run on the same broker) uses.
@@ -61,8 +83,8 @@ pub struct Shown {
 }
 
 impl Observer {
-    pub fn new() -> Observer {
-        Observer(Admin::connect(&[bootstrap().to_string()], ConnectOptions::default()).expect("connect to the test broker"))
+    pub fn new(broker: &Broker) -> Observer {
+        Observer(Admin::connect(std::slice::from_ref(&broker.addr), ConnectOptions::default()).expect("connect to the test broker"))
     }
 
     pub fn topic(&mut self, name: &str) -> Option<Shown> {

@@ -94,10 +94,19 @@ impl Connection {
             .with_client_software_name(StrBytes::from_static_str("dpctl"))
             .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
         let body = self.round_trip(&request, API_VERSIONS_FIRST)?;
-        // Both versions start with the error code; an older broker answers in v0.
+        // Every version starts with the error code; a broker that does not know
+        // the version answers in v0: since Kafka 2.4 with its ApiVersions range,
+        // before that with nothing. Ask again at a version it speaks.
         let code = body.clone().try_get_i16().unwrap_or(0);
         let response = if code == UNSUPPORTED_VERSION {
-            self.decode_body::<ApiVersionsRequest>(body, 0)?
+            let refusal = self.decode_body::<ApiVersionsRequest>(body, 0)?;
+            let version = refusal
+                .api_keys
+                .iter()
+                .find(|k| k.api_key == ApiKey::ApiVersions as i16)
+                .map_or(0, |k| k.max_version.min(API_VERSIONS_FIRST));
+            let body = self.round_trip(&request, version)?;
+            self.decode_body::<ApiVersionsRequest>(body, version)?
         } else {
             self.decode_body::<ApiVersionsRequest>(body, API_VERSIONS_FIRST)?
         };
