@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# An old Kafka broker for the tests: Kafka 1.1.1 (the original deployment's generation) with its own
-# ZooKeeper 3.4, both on 127.0.0.1, free ports, throwaway data. Jars from Maven Central via
+# Old Kafka brokers for the tests: a cluster of two Kafka 1.1.1 brokers (the original deployment's
+# generation) with their own ZooKeeper 3.4, all on 127.0.0.1, free ports, throwaway data. Two brokers,
+# so that one of them is not the controller (requests must be routed to the controller). Jars from Maven Central via
 # tests/servers/kafka-legacy/pom.xml (~/.m2 is the cache). Same commands as kafka.sh:
 #
-#   kafka-legacy.sh start | ensure   start (if not running) and print 127.0.0.1:PORT
-#   kafka-legacy.sh addr             print the running broker's address, or exit 1
+#   kafka-legacy.sh start | ensure   start (if not running) and print 127.0.0.1:PORT1,127.0.0.1:PORT2
+#   kafka-legacy.sh addr             print the running brokers' addresses, or exit 1
 #   kafka-legacy.sh stop             stop broker and ZooKeeper, delete their data
 #
 # Env: DPCTL_SERVERS_DIR (default /tmp/dpctl-servers), DPCTL_KAFKA_START_TIMEOUT seconds (default 120).
@@ -71,27 +72,40 @@ start() {
     mkdir -p "$dir"
     exec 9>"$dir/.lock"
     flock 9
-    if alive kafka && [[ -f "$addrfile" ]]; then
+    if alive kafka0 && alive kafka1 && [[ -f "$addrfile" ]]; then
         cat "$addrfile"
         return 0
     fi
     stop_all
     fetch_jars
-    local zk_port port
+    local zk_port port0 port1
     zk_port=$(free_port)
-    port=$(free_port)
-    while [[ "$port" == "$zk_port" ]]; do port=$(free_port); done
-    mkdir -p "$dir/data/zk" "$dir/data/kafka"
+    port0=$(free_port)
+    while [[ "$port0" == "$zk_port" ]]; do port0=$(free_port); done
+    port1=$(free_port)
+    while [[ "$port1" == "$zk_port" || "$port1" == "$port0" ]]; do port1=$(free_port); done
+    mkdir -p "$dir/data/zk"
     cat >"$dir/zoo.cfg" <<EOF
 dataDir=$dir/data/zk
 clientPort=$zk_port
 clientPortAddress=127.0.0.1
 maxClientCnxns=0
 EOF
-    cat >"$dir/server.properties" <<EOF
-broker.id=0
+    : >"$logfile"
+    # ZooKeeper 3.4 registers log4j 1 MBeans unless told not to; log4j 1 is not on the classpath.
+    (exec java -Xms64m -Xmx128m -XX:+UseSerialGC -Dzookeeper.jmx.log4j.disable=true -cp "$lib/*" \
+        org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg") >>"$logfile" 2>&1 9>&- &
+    echo $! >"$dir/zookeeper.pid"
+    wait_for zookeeper "$zk_port" "binding to port" || { stop_all; return 1; }
+    local id port
+    for id in 0 1; do
+        port=$port0
+        [[ $id == 1 ]] && port=$port1
+        mkdir -p "$dir/data/kafka$id"
+        cat >"$dir/server$id.properties" <<EOF
+broker.id=$id
 listeners=PLAINTEXT://127.0.0.1:$port
-log.dirs=$dir/data/kafka
+log.dirs=$dir/data/kafka$id
 zookeeper.connect=127.0.0.1:$zk_port
 auto.create.topics.enable=false
 delete.topic.enable=true
@@ -104,17 +118,13 @@ num.network.threads=2
 num.io.threads=2
 background.threads=2
 EOF
-    : >"$logfile"
-    # ZooKeeper 3.4 registers log4j 1 MBeans unless told not to; log4j 1 is not on the classpath.
-    (exec java -Xms64m -Xmx128m -XX:+UseSerialGC -Dzookeeper.jmx.log4j.disable=true -cp "$lib/*" \
-        org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg") >>"$logfile" 2>&1 9>&- &
-    echo $! >"$dir/zookeeper.pid"
-    wait_for zookeeper "$zk_port" "binding to port" || { stop_all; return 1; }
-    (exec java -Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$lib/*" \
-        kafka.Kafka "$dir/server.properties") >>"$logfile" 2>&1 9>&- &
-    echo $! >"$dir/kafka.pid"
-    wait_for kafka "$port" "\[KafkaServer id=0\] started" || { stop_all; return 1; }
-    echo "127.0.0.1:$port" >"$addrfile"
+        (exec java -Xms128m -Xmx320m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$lib/*" \
+            kafka.Kafka "$dir/server$id.properties") >>"$logfile" 2>&1 9>&- &
+        echo $! >"$dir/kafka$id.pid"
+    done
+    wait_for kafka0 "$port0" "\[KafkaServer id=0\] started" || { stop_all; return 1; }
+    wait_for kafka1 "$port1" "\[KafkaServer id=1\] started" || { stop_all; return 1; }
+    echo "127.0.0.1:$port0,127.0.0.1:$port1" >"$addrfile"
     cat "$addrfile"
 }
 
@@ -133,8 +143,9 @@ stop_one() {
 }
 
 stop_all() {
-    # Broker first: it would otherwise keep retrying its ZooKeeper session.
-    stop_one kafka
+    # Brokers first: they would otherwise keep retrying their ZooKeeper sessions.
+    stop_one kafka0
+    stop_one kafka1
     stop_one zookeeper
     rm -rf "$dir/data" "$addrfile"
 }
@@ -142,7 +153,7 @@ stop_all() {
 case "${1:-}" in
     start | ensure) start ;;
     stop) stop_all ;;
-    addr) alive kafka && [[ -f "$addrfile" ]] && cat "$addrfile" ;;
+    addr) alive kafka0 && alive kafka1 && [[ -f "$addrfile" ]] && cat "$addrfile" ;;
     *)
         echo "usage: $0 start|ensure|stop|addr" >&2
         exit 2

@@ -24,7 +24,7 @@ fn from_env_or(var: &str, script: &str) -> String {
 
 /// A broker the shared test cases run against.
 pub struct Broker {
-    /// The PLAINTEXT listener, `127.0.0.1:PORT`.
+    /// The PLAINTEXT listener(s), `127.0.0.1:PORT[,127.0.0.1:PORT…]`.
     pub addr: String,
     /// Whether Kafka's own (4.x) Java AdminClient can talk to it; it dropped brokers before 2.1.
     pub java_admin: bool,
@@ -36,7 +36,7 @@ pub fn current() -> &'static Broker {
     B.get_or_init(|| Broker { addr: from_env_or("DPCTL_TEST_KAFKA", "kafka.sh"), java_admin: true })
 }
 
-/// Kafka 1.1.1 with ZooKeeper: the original deployment's generation.
+/// Two Kafka 1.1.1 brokers with ZooKeeper: the original deployment's generation.
 pub fn legacy() -> &'static Broker {
     static B: OnceLock<Broker> = OnceLock::new();
     B.get_or_init(|| Broker { addr: from_env_or("DPCTL_TEST_KAFKA_LEGACY", "kafka-legacy.sh"), java_admin: false })
@@ -84,7 +84,8 @@ pub struct Shown {
 
 impl Observer {
     pub fn new(broker: &Broker) -> Observer {
-        Observer(Admin::connect(std::slice::from_ref(&broker.addr), ConnectOptions::default()).expect("connect to the test broker"))
+        let servers: Vec<String> = broker.addr.split(',').map(String::from).collect();
+        Observer(Admin::connect(&servers, ConnectOptions::default()).expect("connect to the test broker"))
     }
 
     pub fn topic(&mut self, name: &str) -> Option<Shown> {
