@@ -53,3 +53,16 @@ fn an_unreachable_broker_is_a_clear_error() {
     assert!(r.failed);
     assert!(msg(&r).contains(&format!("cannot connect to Kafka broker 127.0.0.1:{port}")), "{}", msg(&r));
 }
+
+#[test]
+fn ad_hoc_key_value_arguments_work_as_strings() {
+    // `dpctl run … -m kafka_topic -a 'name=… partitions=4 replication_factor=1 bootstrap_servers=…'`
+    // hands every value over as a string.
+    let name = unique("dev.telemetry.raw");
+    let mut agent = Agent::start();
+    let args = json!({"name": name, "partitions": "4", "replication_factor": "1", "bootstrap_servers": bootstrap(), "timeout": "10"});
+    let r = agent.run("kafka_topic", args.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert_eq!(Observer::new(current()).topic(&name).expect("created").partitions, 4);
+    assert!(!agent.run("kafka_topic", args).outcome.changed);
+}
