@@ -43,22 +43,25 @@
 //! # Ok::<(), modules::ModuleError>(())
 //! ```
 
+mod apply;
+mod args;
 mod lenient;
 pub mod plan;
 
+pub use args::{BootstrapServers, ConfigValue, SaslArgs, SaslMechanism, TlsArgs, TopicArgs, TopicState};
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::module::Diff;
-use crate::pipeline::kafka::error::TOPIC_ALREADY_EXISTS;
-use crate::pipeline::kafka::{Admin, ConnectOptions, KafkaError, NewTopic, SaslPlain, TopicConfigAlter};
+use crate::pipeline::kafka::{Admin, ConnectOptions, KafkaError, SaslPlain};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
-use plan::{Action, Observed, TopicPlan, TopicView, Wanted, World};
+use apply::{apply, read_world, settle};
+use plan::{TopicPlan, TopicView, Wanted, World};
 
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// Topic names Kafka accepts: `[a-zA-Z0-9._-]`, at most 249 characters.
@@ -136,161 +139,6 @@ impl Default for KafkaTopic {
 
 fn default_timeout() -> u64 {
     DEFAULT_TIMEOUT_SECS
-}
-
-/// One entry of the bulk form; unset fields take the top-level value.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TopicArgs {
-    /// The topic name.
-    pub name: String,
-    /// Number of partitions.
-    #[serde(default, deserialize_with = "lenient::opt_int")]
-    #[schemars(with = "Option<i32>")]
-    pub partitions: Option<i32>,
-    /// Replicas per partition.
-    #[serde(default, deserialize_with = "lenient::opt_int")]
-    #[schemars(with = "Option<i16>")]
-    pub replication_factor: Option<i16>,
-    /// Topic-level configs, merged over the top-level `config`.
-    #[serde(default)]
-    pub config: BTreeMap<String, ConfigValue>,
-    /// Overrides the top-level `config_exclusive`.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
-    #[schemars(with = "Option<bool>")]
-    pub config_exclusive: Option<bool>,
-    /// Overrides the top-level `state`.
-    #[serde(default)]
-    pub state: Option<TopicState>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TopicState {
-    #[default]
-    Present,
-    Absent,
-}
-
-/// A config value as YAML gives it; sent to Kafka as text.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum ConfigValue {
-    Text(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-}
-
-impl fmt::Display for ConfigValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigValue::Text(s) => f.write_str(s),
-            ConfigValue::Int(n) => write!(f, "{n}"),
-            ConfigValue::Float(x) => write!(f, "{x}"),
-            ConfigValue::Bool(b) => write!(f, "{b}"),
-        }
-    }
-}
-
-impl From<&str> for ConfigValue {
-    fn from(s: &str) -> Self {
-        ConfigValue::Text(s.to_string())
-    }
-}
-
-impl From<String> for ConfigValue {
-    fn from(s: String) -> Self {
-        ConfigValue::Text(s)
-    }
-}
-
-impl From<i64> for ConfigValue {
-    fn from(n: i64) -> Self {
-        ConfigValue::Int(n)
-    }
-}
-
-/// `"h1:9092,h2:9092"` or `["h1:9092", "h2:9092"]`.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum BootstrapServers {
-    Text(String),
-    List(Vec<String>),
-}
-
-impl BootstrapServers {
-    pub fn addresses(&self) -> Vec<String> {
-        let parts: Vec<&str> = match self {
-            BootstrapServers::Text(s) => s.split(',').collect(),
-            BootstrapServers::List(v) => v.iter().flat_map(|s| s.split(',')).collect(),
-        };
-        parts.into_iter().map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
-    }
-}
-
-impl From<&str> for BootstrapServers {
-    fn from(s: &str) -> Self {
-        BootstrapServers::Text(s.to_string())
-    }
-}
-
-impl From<Vec<String>> for BootstrapServers {
-    fn from(v: Vec<String>) -> Self {
-        BootstrapServers::List(v)
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum SaslMechanism {
-    #[default]
-    #[serde(rename = "PLAIN")]
-    Plain,
-    #[serde(rename = "SCRAM-SHA-256")]
-    ScramSha256,
-    #[serde(rename = "SCRAM-SHA-512")]
-    ScramSha512,
-}
-
-/// SASL credentials.
-#[derive(Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SaslArgs {
-    /// `PLAIN` (default); the SCRAM mechanisms are not supported yet.
-    #[serde(default)]
-    pub mechanism: SaslMechanism,
-    pub username: String,
-    pub password: String,
-}
-
-impl fmt::Debug for SaslArgs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SaslArgs").field("mechanism", &self.mechanism).field("username", &self.username).finish_non_exhaustive()
-    }
-}
-
-/// TLS settings, accepted so playbooks can name them; dpctl's Kafka client
-/// does not speak TLS yet, so `enabled: true` (the default once `tls` is
-/// given) is an error rather than a silent plaintext connection.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TlsArgs {
-    #[serde(default = "yes", deserialize_with = "lenient::boolean")]
-    #[schemars(with = "bool")]
-    pub enabled: bool,
-    #[serde(default)]
-    pub ca_file: Option<String>,
-    #[serde(default)]
-    pub cert_file: Option<String>,
-    #[serde(default)]
-    pub key_file: Option<String>,
-    #[serde(default = "yes", deserialize_with = "lenient::boolean")]
-    #[schemars(with = "bool")]
-    pub verify: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl KafkaTopic {
@@ -390,110 +238,6 @@ impl Module for KafkaTopic {
 }
 
 register_module!(KafkaTopic);
-
-/// Metadata for all the names, then the configs of those that exist.
-fn read_world(admin: &mut Admin, names: &[String]) -> Result<World, KafkaError> {
-    let topics = admin.metadata(names)?;
-    let existing: Vec<String> = topics.keys().cloned().collect();
-    let mut configs = admin.describe_topic_configs(&existing)?;
-    // A topic with no configs is being deleted (the config view was quicker than Metadata).
-    Ok(topics
-        .into_values()
-        .filter_map(|t| {
-            let configs = configs.remove(&t.name)?;
-            Some((t.name, Observed { partitions: t.partitions, replication_factor: t.replication_factor, configs }))
-        })
-        .collect())
-}
-
-/// Send the plan: first every change with `validate_only` (so a config the
-/// broker rejects stops the run before anything happened), then for real.
-fn apply(admin: &mut Admin, plans: &[TopicPlan], before: &World, timeout: Duration) -> Result<(), KafkaError> {
-    let mut creates = Vec::new();
-    let mut raises = Vec::new();
-    let mut alters = Vec::new();
-    let mut deletes = Vec::new();
-    for p in plans {
-        let mut alter = TopicConfigAlter { topic: p.name.clone(), ..Default::default() };
-        for action in &p.actions {
-            match action {
-                Action::Create { partitions, replication_factor, config } => creates.push(NewTopic {
-                    name: p.name.clone(),
-                    partitions: *partitions,
-                    replication_factor: *replication_factor,
-                    config: config.clone(),
-                }),
-                Action::RaisePartitions { to, .. } => raises.push((p.name.clone(), *to)),
-                Action::SetConfig { key, to, .. } => {
-                    alter.set.insert(key.clone(), to.clone());
-                }
-                Action::ResetConfig { key, .. } => {
-                    alter.delete.insert(key.clone());
-                }
-                Action::Delete => deletes.push(p.name.clone()),
-            }
-        }
-        if !alter.set.is_empty() || !alter.delete.is_empty() {
-            alter.dynamic_before = before.get(&p.name).map(Observed::dynamic_configs).unwrap_or_default();
-            alters.push(alter);
-        }
-    }
-    if !creates.is_empty() {
-        wait_until_creatable(admin, &creates, timeout)?;
-    }
-    for validate_only in [true, false] {
-        if !creates.is_empty() {
-            admin.create_topics(&creates, validate_only)?;
-        }
-        if !raises.is_empty() {
-            admin.create_partitions(&raises, validate_only)?;
-        }
-        admin.alter_topic_configs(&alters, validate_only)?;
-    }
-    if !deletes.is_empty() {
-        admin.delete_topics(&deletes)?;
-    }
-    Ok(())
-}
-
-/// A ZooKeeper-era broker (before KRaft) deletes a topic in the background:
-/// Metadata stops listing it at once, but creating it again fails with
-/// TOPIC_ALREADY_EXISTS until the deletion is done. Wait for that (validate-only
-/// creates change nothing), up to the timeout.
-fn wait_until_creatable(admin: &mut Admin, creates: &[NewTopic], timeout: Duration) -> Result<(), KafkaError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match admin.create_topics(creates, true) {
-            Err(KafkaError::Topics { failures, .. })
-                if Instant::now() < deadline && failures.iter().all(|f| f.code == TOPIC_ALREADY_EXISTS) =>
-            {
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            other => return other,
-        }
-    }
-}
-
-/// Re-read until the cluster shows what was asked: a broker applies the
-/// controller's changes to its own view a moment later, and the next task
-/// (or the next run) must see them.
-fn settle(admin: &mut Admin, wanted: &[Wanted], names: &[String], timeout: Duration) -> Result<World, ModuleError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let world = read_world(admin, names).map_err(failed)?;
-        let pending = plan::plan(wanted, &world).map(|plans| plans.iter().any(|p| !p.actions.is_empty())).unwrap_or(true);
-        if !pending {
-            return Ok(world);
-        }
-        if Instant::now() >= deadline {
-            return Err(failed(KafkaError::Timeout {
-                secs: timeout.as_secs(),
-                what: "the cluster to show the changes that were sent (they were accepted; rerun to check)".into(),
-            }));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn outcome(ctx: &Context, plans: &[TopicPlan], before: &World, after: Option<&World>) -> Outcome {
     let mut diffs = Vec::new();
