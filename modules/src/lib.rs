@@ -15,6 +15,7 @@ pub mod registry;
 pub mod args;
 pub mod controller;
 pub mod core;
+pub mod pipeline;
 pub mod util;
 
 pub use error::ModuleError;
