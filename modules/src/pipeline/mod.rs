@@ -1,0 +1,9 @@
+//! The data-pipeline modules: typed, idempotent clients of each system's own protocol.
+
+pub mod influxdb;
+pub mod influxdb_database;
+pub mod lenient;
+pub mod postgres;
+pub mod postgres_db;
+pub mod secor;
+pub mod secor_conf;

@@ -1,0 +1,93 @@
+//! Connection arguments with community.postgresql's names, and errors that
+//! say what the server said.
+
+use std::time::Duration;
+
+use postgres::config::SslMode as PgSslMode;
+use postgres::{Client, NoTls};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::error::ModuleError;
+
+/// libpq's `sslmode` values. This build speaks plain TCP or unix sockets
+/// only, so modes that demand TLS are refused rather than silently ignored.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    Disable,
+    Allow,
+    #[default]
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+/// Where and as whom to connect.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// A host name/address, or a directory holding the server's unix socket (starts with `/`).
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Option<String>,
+    /// The database to connect to for cluster-wide work.
+    pub db: String,
+    pub ssl_mode: SslMode,
+}
+
+impl Login {
+    /// Open a connection to `dbname` (or [`Login::db`] when `None`).
+    pub fn connect(&self, dbname: Option<&str>) -> Result<Client, ModuleError> {
+        let mode = match self.ssl_mode {
+            SslMode::Disable => PgSslMode::Disable,
+            SslMode::Allow | SslMode::Prefer => PgSslMode::Prefer,
+            other => {
+                return Err(ModuleError::BadArgs(format!(
+                    "ssl_mode={other:?} needs TLS, which this build of postgres_db does not include; use ssl_mode=disable or prefer"
+                )))
+            }
+        };
+        let db = dbname.unwrap_or(&self.db);
+        let mut cfg = postgres::Config::new();
+        cfg.host(&self.host)
+            .port(self.port)
+            .user(&self.user)
+            .dbname(db)
+            .ssl_mode(mode)
+            .application_name("dpctl")
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(p) = &self.password {
+            cfg.password(p);
+        }
+        cfg.connect(NoTls)
+            .map_err(|e| pg_error(&format!("cannot connect to {}:{} database {db} as {}", self.host, self.port, self.user), &e))
+    }
+}
+
+/// A module error carrying the server's message (and detail/hint) after `context`.
+pub fn pg_error(context: &str, e: &postgres::Error) -> ModuleError {
+    let text = match e.as_db_error() {
+        Some(db) => {
+            let mut s = format!("{}: {}", db.severity(), db.message());
+            if let Some(d) = db.detail() {
+                s.push_str(&format!(" (DETAIL: {d})"));
+            }
+            if let Some(h) = db.hint() {
+                s.push_str(&format!(" (HINT: {h})"));
+            }
+            s
+        }
+        None => {
+            let mut s = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(inner) = src {
+                s.push_str(&format!(": {inner}"));
+                src = inner.source();
+            }
+            s
+        }
+    };
+    ModuleError::Failed(format!("{context}: {text}"))
+}
