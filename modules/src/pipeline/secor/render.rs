@@ -12,19 +12,35 @@ pub type File = (String, String);
 
 struct Props {
     out: String,
+    /// Secor reads its files with Commons Configuration, which splits values at `,`
+    /// unless escaped; log4j reads plain java.util.Properties.
+    escape_commas: bool,
 }
 
 impl Props {
     fn new(process: &str, about: &str) -> Props {
-        Props { out: format!("# Managed by dpctl (secor_conf) for Secor process {process}: {about}.\n# Local changes are overwritten.\n") }
+        Props {
+            escape_commas: true,
+            out: format!("# Managed by dpctl (secor_conf) for Secor process {process}: {about}.\n# Local changes are overwritten.\n"),
+        }
+    }
+    fn log4j(process: &str) -> Props {
+        Props { escape_commas: false, ..Props::new(process, "logging") }
     }
     fn section(&mut self, title: &str) {
         let _ = write!(self.out, "\n# {title}\n");
     }
     fn set(&mut self, key: &str, value: impl std::fmt::Display) {
         // .properties: a backslash escapes, so it must be doubled; line breaks were refused earlier.
-        let value = value.to_string().replace('\\', "\\\\");
+        let mut value = value.to_string().replace('\\', "\\\\");
+        if self.escape_commas {
+            value = value.replace(',', "\\,");
+        }
         let _ = writeln!(self.out, "{key}={value}");
+    }
+    /// A value Secor reads as a list (`getStringArray`), so its commas separate items.
+    fn set_list(&mut self, key: &str, value: &str) {
+        let _ = writeln!(self.out, "{key}={}", value.replace('\\', "\\\\"));
     }
     fn set_opt(&mut self, key: &str, value: &Option<String>) {
         if let Some(v) = value {
@@ -98,7 +114,7 @@ pub fn render(p: &SecorProcess) -> Result<Vec<File>, ModuleError> {
     common.section("Kafka");
     common.set("kafka.seed.broker.host", &broker_host);
     common.set("kafka.seed.broker.port", broker_port);
-    common.set("zookeeper.quorum", &p.zookeeper_quorum);
+    common.set_list("zookeeper.quorum", &p.zookeeper_quorum);
     common.set("kafka.zookeeper.path", "/");
     common.set("secor.zookeeper.path", "/");
     common.set("kafka.offsets.storage", "zookeeper");
@@ -106,12 +122,7 @@ pub fn render(p: &SecorProcess) -> Result<Vec<File>, ModuleError> {
     common.set("kafka.consumer.timeout.ms", 10000);
     common.set("kafka.consumer.auto.offset.reset", "smallest");
     common.set("kafka.partition.assignment.strategy", "range");
-    common.set("kafka.rebalance.max.retries", "");
-    common.set("kafka.rebalance.backoff.ms", "");
-    common.set("kafka.socket.receive.buffer.bytes", "");
     common.set("kafka.fetch.message.max.bytes", p.fetch_message_max_bytes);
-    common.set("kafka.fetch.min.bytes", "");
-    common.set("kafka.fetch.wait.max.ms", "");
     common.section("Consumer");
     common.set("secor.consumer.threads", p.consumer_threads);
     common.set("secor.messages.per.second", 10000);
@@ -184,7 +195,7 @@ pub fn render(p: &SecorProcess) -> Result<Vec<File>, ModuleError> {
     partition.set("secor.max.file.size.bytes", p.max_file_size_bytes);
     partition.set("secor.max.file.age.seconds", p.max_file_age_seconds);
 
-    let mut log4j = Props::new(&p.name, "logging");
+    let mut log4j = Props::log4j(&p.name);
     log4j.set("log4j.rootLogger", "INFO, ROLLINGFILE");
     log4j.set("log4j.appender.ROLLINGFILE", "org.apache.log4j.RollingFileAppender");
     log4j.set("log4j.appender.ROLLINGFILE.Threshold", "INFO");
