@@ -21,7 +21,9 @@ install_if_missing() {
     if ! command -v influxd >/dev/null; then
         say "installing InfluxDB (apt-get install influxdb)"
         # policy-rc.d on these machines keeps the packaged service from starting; we never use it.
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q influxdb >&2
+        # A fresh machine may have no package lists yet.
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q influxdb >&2 ||
+            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q influxdb >&2; }
     fi
 }
 

@@ -33,7 +33,9 @@ install_if_missing() {
     if ! bindir >/dev/null; then
         say "installing PostgreSQL (apt-get install postgresql)"
         # policy-rc.d on these machines keeps the packaged cluster from starting; we never use it.
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
+        # A fresh machine may have no package lists yet.
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 ||
+            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2; }
     fi
 }
 
