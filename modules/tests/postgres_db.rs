@@ -316,11 +316,21 @@ fn string_arguments_as_from_k_equals_v_and_the_unix_socket() {
 #[test]
 fn usable_as_a_rust_library() {
     fresh(&["pt_db6"], &[]);
-    let task: PostgresDb =
-        serde_json::from_value(args(json!({"name": "pt_db6", "migrations": [{"name": "1", "sql": "CREATE TABLE t (x int)"}]}))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("002.sql");
+    std::fs::write(&file, "INSERT INTO t VALUES (1), (2), (3);").unwrap();
+    let task: PostgresDb = serde_json::from_value(args(json!({"name": "pt_db6", "migrations": [
+        {"name": "1", "sql": "CREATE TABLE t (x int)"}, {"name": "2", "sql_file": file}]})))
+    .unwrap();
     let first = task.run(&Context { check_mode: false, diff: true }).unwrap();
     assert!(first.changed);
+    assert_eq!(one::<i64>("pt_db6", "SELECT sum(x) FROM t", &[]), 6);
     let second = task.run(&Context::default()).unwrap();
     assert!(!second.changed);
     assert_eq!(second.values["db"], "pt_db6");
+    // The file is what is checksummed: editing it is a changed migration.
+    std::fs::write(&file, "INSERT INTO t VALUES (4);").unwrap();
+    let e = task.run(&Context::default()).unwrap_err().to_string();
+    assert!(e.contains("migration \"2\" was applied with checksum"), "{e}");
+    assert_eq!(one::<i64>("pt_db6", "SELECT sum(x) FROM t", &[]), 6);
 }
