@@ -196,6 +196,26 @@ fn s3_and_gcs_backends_write_their_own_file() {
 }
 
 #[test]
+fn mode_is_applied_and_a_mode_change_alone_is_a_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut agent = Agent::start();
+    let mut p = process(dir.path(), 4);
+    p["mode"] = json!("0640");
+    assert!(agent.run("secor_conf", p.clone()).outcome.changed);
+    let file = dir.path().join("ingestion-telemetry-backup/secor.azure.properties");
+    assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+    assert!(!agent.run("secor_conf", p.clone()).outcome.changed);
+    p["mode"] = json!("0600");
+    let r = agent.check("secor_conf", p.clone());
+    assert!(r.outcome.changed, "{r:?}");
+    assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640, "check mode left it");
+    assert!(agent.run("secor_conf", p.clone()).outcome.changed);
+    assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(!agent.run("secor_conf", p).outcome.changed);
+}
+
+#[test]
 fn snapshot_of_the_channel_process_files() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = process(dir.path(), 1);

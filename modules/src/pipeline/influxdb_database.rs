@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::influxdb::client::{quote_ident, Client, Series};
 use super::influxdb::duration;
 use super::lenient;
-use super::postgres::role::Presence;
+use super::state::Presence;
 use crate::module::Diff;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 

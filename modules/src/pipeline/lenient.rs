@@ -67,6 +67,22 @@ pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error>
     u32(d).map(Some)
 }
 
+/// A file mode: a string is octal (`"0640"`, `"640"`), a number is taken as is
+/// (YAML 1.1 already reads an unquoted `0640` as octal).
+pub fn opt_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let n = match NumOrStr::deserialize(d)? {
+        NumOrStr::Num(n) => n,
+        NumOrStr::Str(s) => {
+            let digits = s.trim().trim_start_matches("0o");
+            u64::from_str_radix(digits, 8).map_err(|_| D::Error::custom(format!("mode {s:?} is not an octal number")))?
+        }
+    };
+    if n > 0o7777 {
+        return Err(D::Error::custom(format!("mode {n:o} (octal) is out of range")));
+    }
+    Ok(Some(n as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -89,5 +105,20 @@ mod tests {
         assert!(e.to_string().contains("not a valid port"), "{e}");
         let e = serde_json::from_value::<T>(serde_json::json!({"port": 1, "ssl": "maybe"})).unwrap_err();
         assert!(e.to_string().contains("expected a boolean"), "{e}");
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct M {
+        #[serde(deserialize_with = "super::opt_mode")]
+        mode: Option<u32>,
+    }
+
+    #[test]
+    fn modes_are_octal_strings_or_numbers() {
+        let m = |v| serde_json::from_value::<M>(serde_json::json!({ "mode": v })).map(|m| m.mode);
+        assert_eq!(m(serde_json::json!("0640")).unwrap(), Some(0o640));
+        assert_eq!(m(serde_json::json!(416)).unwrap(), Some(0o640));
+        assert!(m(serde_json::json!("0968")).is_err());
+        assert!(m(serde_json::json!("77777")).is_err());
     }
 }

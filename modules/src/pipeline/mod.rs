@@ -7,3 +7,4 @@ pub mod postgres;
 pub mod postgres_db;
 pub mod secor;
 pub mod secor_conf;
+pub mod state;

@@ -24,6 +24,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use schemars::JsonSchema;
@@ -75,11 +76,14 @@ struct FileResult {
     after: String,
 }
 
-fn sync_file(path: &Path, content: &str, check: bool) -> Result<FileResult, ModuleError> {
+fn sync_file(path: &Path, content: &str, mode: Option<u32>, check: bool) -> Result<FileResult, ModuleError> {
     let before = read_if_exists(path)?.map(|b| String::from_utf8_lossy(&b).into_owned());
-    let changed = before.as_deref() != Some(content);
+    let current_mode = std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777);
+    let content_changed = before.as_deref() != Some(content);
+    let mode_changed = before.is_some() && mode.is_some_and(|m| Some(m) != current_mode);
+    let changed = content_changed || mode_changed;
     if changed && !check {
-        write_atomic(path, content.as_bytes(), None)?;
+        write_atomic(path, content.as_bytes(), mode)?;
     }
     Ok(FileResult { path: path.display().to_string(), changed, before, after: content.to_string() })
 }
@@ -112,7 +116,7 @@ impl Module for SecorConf {
             }
             let mut per_file = Map::new();
             for (name, content) in files {
-                let r = sync_file(&dest.join(&name), &content, ctx.check_mode)?;
+                let r = sync_file(&dest.join(&name), &content, p.mode, ctx.check_mode)?;
                 per_file.insert(name, Value::Bool(r.changed));
                 if r.changed {
                     out.changed = true;

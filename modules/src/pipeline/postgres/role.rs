@@ -11,14 +11,7 @@ use super::scram;
 use super::step::{Action, Step, Target};
 use crate::error::ModuleError;
 use crate::pipeline::lenient;
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Presence {
-    #[default]
-    Present,
-    Absent,
-}
+pub use crate::pipeline::state::Presence;
 
 /// One role (a user when it can log in).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

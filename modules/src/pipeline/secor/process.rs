@@ -169,6 +169,10 @@ pub struct SecorProcess {
     /// Directory for the process's log file.
     #[serde(default = "log_dir_default")]
     pub log_dir: String,
+    /// Mode of the written files (`"0640"`); they may hold storage credentials. Default: keep, or 0644 for new files.
+    #[serde(default, deserialize_with = "lenient::opt_mode")]
+    #[schemars(with = "Option<String>")]
+    pub mode: Option<u32>,
     /// Ostrich ports already used by other Secor processes on this host (single-process form).
     #[serde(default)]
     pub taken_ports: Vec<u16>,
