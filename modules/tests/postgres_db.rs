@@ -276,6 +276,54 @@ fn consumer_channel_mapping_upserts_and_reports_only_real_changes() {
 }
 
 #[test]
+fn generic_upsert_into_a_table_made_by_a_migration() {
+    fresh(&["pt_db7"], &[]);
+    let mut agent = Agent::start();
+    let table = "CREATE TABLE dev_consumer_channel_mapping (consumer_id text, channel text, status smallint, created_by text, \
+                 created_on timestamptz, updated_on timestamptz, PRIMARY KEY (consumer_id, channel))";
+    let task = |status: Value| {
+        args(json!({"name": "pt_db7", "migrations": [{"name": "001_mapping", "sql": table}],
+            "upsert": {"table": "dev_consumer_channel_mapping", "key": {"consumer_id": "c-7", "channel": "ch-1"},
+                       "values": {"status": status, "created_by": "jenkins"},
+                       "update_on_conflict": ["status", "updated_on"], "now_on_insert": ["created_on"]}}))
+    };
+    let r = agent.check("postgres_db", task(json!(1)));
+    assert!(
+        !r.failed
+            && r.outcome.changed
+            && queries(&r).iter().any(|q| q.starts_with("INSERT INTO \"public\".\"dev_consumer_channel_mapping\"")),
+        "{r:?}"
+    );
+    assert!(db_owner("pt_db7").is_none());
+
+    let r = agent.run("postgres_db", task(json!(1)));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    let row = || {
+        let r = client("pt_db7")
+            .query_one("SELECT status, created_by, created_on IS NOT NULL, updated_on IS NOT NULL, created_on = updated_on FROM dev_consumer_channel_mapping", &[])
+            .unwrap();
+        (r.get::<_, i16>(0), r.get::<_, String>(1), r.get::<_, bool>(2), r.get::<_, bool>(3), r.get::<_, bool>(4))
+    };
+    assert_eq!(row(), (1, "jenkins".into(), true, true, true));
+    let r = agent.run("postgres_db", task(json!("1")));
+    assert!(!r.failed && !r.outcome.changed, "1 and \"1\" are the same smallint: {r:?}");
+
+    let r = agent.run("postgres_db", task(json!(2)));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert!(r.outcome.diff[0].before.contains("status=1") && r.outcome.diff[0].after.contains("status=2"), "{:?}", r.outcome.diff);
+    assert_eq!(row(), (2, "jenkins".into(), true, true, false), "updated_on moved, created_on and created_by kept");
+    assert_eq!(one::<i64>("pt_db7", "SELECT count(*) FROM dev_consumer_channel_mapping", &[]), 1);
+
+    let bad = args(
+        json!({"name": "pt_db7", "upsert": {"table": "dev_consumer_channel_mapping", "key": {"consumer_id": "c"}, "values": {"stat": 1}}}),
+    );
+    let r = agent.run("postgres_db", bad);
+    assert!(r.failed && msg(&r).contains("no column stat"), "{r:?}");
+    let r = agent.run("postgres_db", args(json!({"name": "pt_db7", "upsert": {"table": "nope", "key": {"a": 1}}})));
+    assert!(r.failed && msg(&r).contains("upsert into nope: the table does not exist"), "{r:?}");
+}
+
+#[test]
 fn bad_arguments_are_refused_with_clear_messages() {
     let mut agent = Agent::start();
     let cases = [

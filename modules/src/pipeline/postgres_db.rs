@@ -38,6 +38,7 @@ use super::postgres::migrations::{self, MigrationSpec};
 use super::postgres::privileges::{self, ObjType, PrivilegeSpec};
 use super::postgres::role::{self, Presence, UserSpec};
 use super::postgres::step::{Step, Target};
+use super::postgres::upsert::{self, Upserts};
 use crate::module::Diff;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
@@ -90,6 +91,9 @@ pub struct PostgresDb {
     pub migrations: Vec<MigrationSpec>,
     #[serde(default)]
     pub consumer_channel_mapping: Option<MappingSpec>,
+    /// One row (or a list of rows) to insert or update in the managed database.
+    #[serde(default)]
+    pub upsert: Option<Upserts>,
 }
 
 fn default_host() -> String {
@@ -159,10 +163,13 @@ impl PostgresDb {
             }
         }
         if self.state == Presence::Absent
-            && (!self.privileges.is_empty() || !self.migrations.is_empty() || self.consumer_channel_mapping.is_some())
+            && (!self.privileges.is_empty()
+                || !self.migrations.is_empty()
+                || self.consumer_channel_mapping.is_some()
+                || self.upsert.is_some())
         {
             return Err(ModuleError::BadArgs(
-                "postgres_db: state=absent drops the database; privileges, migrations and consumer_channel_mapping make no sense with it"
+                "postgres_db: state=absent drops the database; privileges, migrations, consumer_channel_mapping and upsert make no sense with it"
                     .into(),
             ));
         }
@@ -222,6 +229,20 @@ impl PostgresDb {
                         None => (false, None),
                     };
                     steps.extend(mapping::plan(m, exists, cur)?);
+                }
+                for u in self.upsert.iter().flat_map(Upserts::items) {
+                    let types = match conns.target() {
+                        Some(c) => upsert::column_types(c, u)?,
+                        None => None,
+                    };
+                    match (types, conns.target()) {
+                        (Some(t), Some(c)) => {
+                            let cur = upsert::query(c, u, &t)?;
+                            steps.extend(upsert::plan(u, cur.as_ref(), Some(&t))?);
+                        }
+                        _ if lenient => steps.extend(upsert::plan(u, None, None)?),
+                        _ => return Err(ModuleError::Failed(format!("upsert into {}: the table does not exist", u.table))),
+                    }
                 }
             }
             Phase::Privileges => {

@@ -79,7 +79,10 @@ pub fn plan(m: &MappingSpec, table_exists: bool, current: Option<i16>) -> Result
     steps.push(Step {
         target: Target::Database,
         shown: format!("{sql} -- ({:?}, {:?}, {}, {:?})", m.consumer_id, m.channel, m.status, m.created_by),
-        action: Action::Params { sql, params: vec![m.consumer_id.clone(), m.channel.clone(), m.status.to_string(), m.created_by.clone()] },
+        action: Action::Params {
+            sql,
+            params: [&m.consumer_id, &m.channel, &m.status.to_string(), &m.created_by].map(|v| Some(v.to_string())).to_vec(),
+        },
         before: match current {
             Some(s) => format!("{row}: status={s}"),
             None => format!("{row}: absent"),

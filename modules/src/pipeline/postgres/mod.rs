@@ -12,3 +12,4 @@ pub mod quote;
 pub mod role;
 pub mod scram;
 pub mod step;
+pub mod upsert;

@@ -21,8 +21,8 @@ pub enum Action {
     Sql(String),
     /// A migration: its SQL and its `dpctl_migrations` record, in one transaction.
     Migration { name: String, checksum: String, sql: String },
-    /// Run `sql` with text parameters.
-    Params { sql: String, params: Vec<String> },
+    /// Run `sql` with text parameters (`None` is NULL).
+    Params { sql: String, params: Vec<Option<String>> },
 }
 
 /// A planned change and the before/after lines for `--diff`.
