@@ -118,6 +118,9 @@ fn refusals_and_bad_arguments() {
         let r = agent.run("influxdb_database", args(extra.clone()));
         assert!(r.failed && msg(&r).contains(want), "{extra}: {r:?}");
     }
+    // https against the plain-HTTP server: a TLS failure naming the https URL, not a hang.
+    let r = agent.run("influxdb_database", args(json!({"database_name": "x", "ssl": true, "validate_certs": false, "timeout": 5})));
+    assert!(r.failed && msg(&r).contains(&format!("InfluxDB at https://{host}:{port}")), "{r:?}");
     let r = agent.run("influxdb_database", json!({"database_name": "x", "hostname": "127.0.0.1", "port": 1}));
     assert!(r.failed && msg(&r).contains("InfluxDB at http://127.0.0.1:1"), "{r:?}");
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::influxdb::client::{quote_ident, Client, Series};
+use super::influxdb::client::{quote_ident, Client, Series, Tls};
 use super::influxdb::duration;
 use super::lenient;
 use super::state::Presence;
@@ -45,6 +45,10 @@ pub struct InfluxdbDatabase {
     #[serde(default, deserialize_with = "lenient::bool")]
     #[schemars(with = "bool")]
     pub ssl: bool,
+    /// With `ssl`: verify the server's certificate. Turn off only for self-signed test servers.
+    #[serde(default = "yes", deserialize_with = "lenient::bool")]
+    #[schemars(with = "bool")]
+    pub validate_certs: bool,
     /// Seconds per HTTP request.
     #[serde(default = "default_timeout", deserialize_with = "lenient::u64")]
     #[schemars(with = "u64")]
@@ -82,6 +86,9 @@ fn default_port() -> u16 {
 }
 fn default_timeout() -> u64 {
     30
+}
+fn yes() -> bool {
+    true
 }
 fn one() -> u32 {
     1
@@ -132,14 +139,8 @@ struct Change {
 
 impl InfluxdbDatabase {
     fn client(&self) -> Client {
-        Client::new(
-            &self.hostname,
-            self.port,
-            self.ssl,
-            self.username.as_deref(),
-            self.password.as_deref(),
-            Duration::from_secs(self.timeout),
-        )
+        let tls = self.ssl.then_some(Tls { validate_certs: self.validate_certs });
+        Client::new(&self.hostname, self.port, tls, self.username.as_deref(), self.password.as_deref(), Duration::from_secs(self.timeout))
     }
 
     fn plan(&self, client: &Client) -> Result<Vec<Change>, ModuleError> {

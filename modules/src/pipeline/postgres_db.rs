@@ -5,7 +5,8 @@
 //! anything is touched, what it must not do: a changed migration, a new
 //! encoding for an existing database); check mode stops there and reports
 //! the plan (`queries`, and a before/after diff). A real run then applies
-//! phase by phase — roles, database, migrations, mapping row, privileges —
+//! phase by phase — roles, database, migrations, rows (`consumer_channel_mapping`,
+//! `upsert`), privileges —
 //! re-reading the catalog before each phase, so privileges on tables created
 //! by a migration of the same run are granted correctly.
 //!
@@ -60,7 +61,7 @@ pub struct PostgresDb {
     #[serde(default)]
     pub login_password: Option<String>,
     /// The database to connect to for cluster-wide work.
-    #[serde(default = "default_user")]
+    #[serde(default = "default_db")]
     pub login_db: String,
     /// `disable`, `allow` or `prefer`; modes that need TLS are refused by this build.
     #[serde(default)]
@@ -103,6 +104,9 @@ fn default_port() -> u16 {
     5432
 }
 fn default_user() -> String {
+    "postgres".into()
+}
+fn default_db() -> String {
     "postgres".into()
 }
 

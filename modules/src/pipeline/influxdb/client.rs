@@ -8,6 +8,13 @@ use serde_json::Value;
 
 use crate::error::ModuleError;
 
+/// https settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Tls {
+    /// Check the server certificate against the web PKI roots (rustls, ring).
+    pub validate_certs: bool,
+}
+
 pub struct Client {
     agent: ureq::Agent,
     base: String,
@@ -33,8 +40,12 @@ pub fn quote_ident(s: &str) -> String {
 }
 
 impl Client {
-    pub fn new(host: &str, port: u16, ssl: bool, username: Option<&str>, password: Option<&str>, timeout: Duration) -> Client {
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(timeout)).build().new_agent();
+    pub fn new(host: &str, port: u16, ssl: Option<Tls>, username: Option<&str>, password: Option<&str>, timeout: Duration) -> Client {
+        let verify = ssl.map(|t| t.validate_certs).unwrap_or(true);
+        let tls = ureq::tls::TlsConfig::builder().disable_verification(!verify).build();
+        let agent =
+            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(timeout)).tls_config(tls).build().new_agent();
+        let ssl = ssl.is_some();
         let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() };
         let base = format!("{}://{host}:{port}", if ssl { "https" } else { "http" });
         let auth = username.map(|u| format!("Basic {}", B64.encode(format!("{u}:{}", password.unwrap_or_default()))));
