@@ -322,7 +322,8 @@ impl Module for PostgresDb {
         let mut lenient = conns.target().is_none();
         for &phase in self.phases() {
             let steps = self.plan(phase, &mut conns, lenient)?;
-            lenient |= phase == Phase::Migrations && !steps.is_empty();
+            // Once something earlier would change, later phases may refer to what it creates.
+            lenient |= !steps.is_empty();
             planned.push((phase, steps));
         }
 
