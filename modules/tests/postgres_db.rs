@@ -324,10 +324,47 @@ fn generic_upsert_into_a_table_made_by_a_migration() {
 }
 
 #[test]
+fn tls_modes_against_the_test_clusters_certificate() {
+    fresh(&["pt_db8"], &[]);
+    let ca = format!("{}/postgres/ca.crt", std::env::var("DPCTL_SERVERS_DIR").unwrap_or_else(|_| "/tmp/dpctl-servers".into()));
+    let mut agent = Agent::start();
+    // Each mode records, through a migration on its own connection, whether that connection was TLS.
+    let mut seen = |mode: &str, extra: Value| {
+        let mut a = args(json!({"name": "pt_db8", "ssl_mode": mode, "migrations": [{"name": format!("tls-{mode}"),
+            "sql": format!("CREATE TABLE IF NOT EXISTS tls_seen (mode text, ssl bool); \
+                            INSERT INTO tls_seen SELECT '{mode}', ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")}]}));
+        for (k, v) in extra.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        agent.run("postgres_db", a)
+    };
+    for (mode, extra, want_tls) in [
+        ("disable", json!({}), false),
+        ("prefer", json!({}), true),
+        ("require", json!({}), true),
+        ("verify-full", json!({"ssl_rootcert": ca}), true),
+    ] {
+        let r = seen(mode, extra);
+        assert!(!r.failed && r.outcome.changed, "{mode}: {r:?}");
+        let tls: bool = one("pt_db8", "SELECT ssl FROM tls_seen WHERE mode = $1", &[&mode]);
+        assert_eq!(tls, want_tls, "{mode}");
+    }
+    // verify-full without our CA: the server is not trusted.
+    let r = seen("verify-full", json!({"name": "pt_db8_x"}));
+    assert!(r.failed && msg(&r).contains("cannot connect") && msg(&r).contains("UnknownIssuer"), "{r:?}");
+    // verify-full checks the host name: the certificate is for 127.0.0.1, not localhost.
+    let r = seen("verify-full", json!({"name": "pt_db8_x", "ssl_rootcert": ca, "login_host": "localhost"}));
+    assert!(r.failed && msg(&r).contains("certificate not valid for name \"localhost\""), "{r:?}");
+    let r = seen("verify-ca", json!({}));
+    assert!(r.failed && msg(&r).contains("verify-ca") && msg(&r).contains("use verify-full"), "{r:?}");
+    assert!(db_owner("pt_db8_x").is_none());
+}
+
+#[test]
 fn bad_arguments_are_refused_with_clear_messages() {
     let mut agent = Agent::start();
     let cases = [
-        (json!({"ssl_mode": "require"}), "needs TLS"),
+        (json!({"ssl_mode": "verify-full", "ssl_rootcert": "/nonexistent/ca.pem"}), "ssl_rootcert /nonexistent/ca.pem"),
         (json!({"nme": "x"}), "unknown field `nme`"),
         (json!({"owner": "x"}), "owner needs name"),
         (json!({"name": "x", "state": "absent", "migrations": [{"name": "a", "sql": "select 1"}]}), "state=absent drops the database"),

@@ -10,6 +10,8 @@
 #
 # Auth: the superuser `postgres` is trusted from 127.0.0.1 and the socket (a throwaway
 # cluster); every other role must log in with its SCRAM-SHA-256 password.
+# TLS: on, with a server certificate for 127.0.0.1 signed by a throwaway CA whose certificate
+# is $dir/ca.crt (plain connections are accepted too).
 # As root, initdb/pg_ctl run as the `postgres` user (they refuse root).
 set -euo pipefail
 
@@ -37,6 +39,22 @@ install_if_missing() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 ||
             { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2; }
     fi
+}
+
+make_certs() {
+    # A CA and a leaf for IP 127.0.0.1 (a self-signed CA certificate cannot itself be a server's).
+    command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl >&2
+    local c="$dir/certs"
+    mkdir -p "$c"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=dpctl test CA" \
+        -keyout "$c/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$data/server.key" -out "$c/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$c/ext"
+    openssl x509 -req -in "$c/server.csr" -CA "$dir/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -CAserial "$c/ca.srl" -days 3650 \
+        -extfile "$c/ext" -out "$data/server.crt" 2>/dev/null
+    chmod 600 "$data/server.key"
+    [[ "$(id -u)" == 0 ]] && chown postgres:postgres "$data/server.key" "$data/server.crt"
+    return 0
 }
 
 as_owner() {
@@ -89,9 +107,10 @@ host  all postgres 127.0.0.1/32 trust
 local all all scram-sha-256
 host  all all 127.0.0.1/32 scram-sha-256
 HBA
+    make_certs
     port="$(free_port)"
     as_owner "$bin/pg_ctl" -D "$data" -l "$logfile" -w -t 60 \
-        -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c password_encryption=scram-sha-256" start >&2 || {
+        -o "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c password_encryption=scram-sha-256 -c ssl=on" start >&2 || {
         cat "$logfile" >&2
         return 1
     }

@@ -63,9 +63,13 @@ pub struct PostgresDb {
     /// The database to connect to for cluster-wide work.
     #[serde(default = "default_db")]
     pub login_db: String,
-    /// `disable`, `allow` or `prefer`; modes that need TLS are refused by this build.
+    /// libpq's `sslmode`: `disable`, `allow`/`prefer` (TLS when the server offers it), `require`
+    /// (TLS, server not authenticated), `verify-full` (TLS, chain and host name verified).
     #[serde(default)]
     pub ssl_mode: SslMode,
+    /// PEM file of the CA(s) `verify-full` trusts (community.postgresql's `ca_cert`); default: web PKI roots.
+    #[serde(default, alias = "ca_cert")]
+    pub ssl_rootcert: Option<std::path::PathBuf>,
 
     /// The database to manage; without it, roles/privileges/migrations work in `login_db`.
     #[serde(default)]
@@ -147,6 +151,7 @@ impl PostgresDb {
             password: self.login_password.clone(),
             db: self.login_db.clone(),
             ssl_mode: self.ssl_mode,
+            ssl_rootcert: self.ssl_rootcert.clone(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Connection arguments with community.postgresql's names, and errors that
 //! say what the server said.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use postgres::config::SslMode as PgSslMode;
@@ -10,8 +11,8 @@ use serde::Deserialize;
 
 use crate::error::ModuleError;
 
-/// libpq's `sslmode` values. This build speaks plain TCP or unix sockets
-/// only, so modes that demand TLS are refused rather than silently ignored.
+/// libpq's `sslmode` values. `verify-ca` (chain checked, host name not) is
+/// refused rather than silently weakened or strengthened: use `verify-full`.
 #[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum SslMode {
@@ -35,6 +36,8 @@ pub struct Login {
     /// The database to connect to for cluster-wide work.
     pub db: String,
     pub ssl_mode: SslMode,
+    /// PEM root certificate(s) for `verify-full`; default: the web PKI roots.
+    pub ssl_rootcert: Option<PathBuf>,
 }
 
 impl Login {
@@ -43,10 +46,11 @@ impl Login {
         let mode = match self.ssl_mode {
             SslMode::Disable => PgSslMode::Disable,
             SslMode::Allow | SslMode::Prefer => PgSslMode::Prefer,
-            other => {
-                return Err(ModuleError::BadArgs(format!(
-                    "ssl_mode={other:?} needs TLS, which this build of postgres_db does not include; use ssl_mode=disable or prefer"
-                )))
+            SslMode::Require | SslMode::VerifyFull => PgSslMode::Require,
+            SslMode::VerifyCa => {
+                return Err(ModuleError::BadArgs(
+                    "ssl_mode=verify-ca (certificate chain without the host name) is not supported; use verify-full".into(),
+                ))
             }
         };
         let db = dbname.unwrap_or(&self.db);
@@ -61,8 +65,12 @@ impl Login {
         if let Some(p) = &self.password {
             cfg.password(p);
         }
-        cfg.connect(NoTls)
-            .map_err(|e| pg_error(&format!("cannot connect to {}:{} database {db} as {}", self.host, self.port, self.user), &e))
+        let result = match self.ssl_mode {
+            SslMode::Disable => cfg.connect(NoTls),
+            SslMode::VerifyFull => cfg.connect(super::tls::verify_full(self.ssl_rootcert.as_deref())?),
+            _ => cfg.connect(super::tls::encrypt_only()?),
+        };
+        result.map_err(|e| pg_error(&format!("cannot connect to {}:{} database {db} as {}", self.host, self.port, self.user), &e))
     }
 }
 

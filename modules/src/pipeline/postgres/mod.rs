@@ -12,4 +12,5 @@ pub mod quote;
 pub mod role;
 pub mod scram;
 pub mod step;
+pub mod tls;
 pub mod upsert;
