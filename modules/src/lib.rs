@@ -13,6 +13,7 @@ pub mod protocol;
 pub mod registry;
 
 pub mod core;
+pub mod pipeline;
 pub mod util;
 
 pub use error::ModuleError;

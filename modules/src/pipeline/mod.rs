@@ -1,0 +1,2 @@
+pub mod cassandra_schema;
+pub mod yarn_app;
