@@ -251,7 +251,13 @@ fn drops_and_replication_changes_need_allow_destructive() {
          CREATE TABLE {ks}.t (id text PRIMARY KEY, legacy int, keep text);"
     );
     let mut agent = Agent::start();
-    assert!(agent.run("cassandra_schema", json!({"hosts": [addr], "cql": base})).outcome.changed);
+    // The first run reads the CQL from a file on the host.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.cql");
+    std::fs::write(&file, &base).unwrap();
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql_file": file}));
+    assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
+    assert_eq!(db.tables(&ks), ["t"]);
 
     let dropping = format!("{base}\nALTER TABLE {ks}.t DROP legacy;");
     let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": dropping}));

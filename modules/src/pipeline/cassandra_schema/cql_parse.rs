@@ -861,7 +861,18 @@ mod tests {
     fn the_data_pipeline_fixture_parses() {
         let s = parse(include_str!("../../../tests/fixtures/cassandra/data_pipeline.cql")).unwrap();
         let names: Vec<&str> = s.keyspaces.iter().map(|k| k.name.as_str()).collect();
-        assert_eq!(names, ["dev_learner_db", "dev_content_db", "dev_device_db", "dev_platform_db", "dev_creation_db", "dev_content_store"]);
+        assert_eq!(
+            names,
+            [
+                "dev_learner_db",
+                "dev_content_db",
+                "dev_creation_metrics_db",
+                "dev_device_db",
+                "dev_platform_db",
+                "dev_creation_db",
+                "dev_content_store"
+            ]
+        );
         let profile = s.keyspace("dev_device_db").unwrap().table("device_profile").unwrap();
         assert!(profile.column("user_declared_district").is_some());
         assert_eq!(s.keyspace("dev_platform_db").unwrap().udt("requests").unwrap().fields.len(), 5);
