@@ -15,6 +15,10 @@ use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use serde_json::json;
 
+/// The test node runs PasswordAuthenticator with Cassandra's default superuser.
+const USER: &str = "cassandra";
+const PASSWORD: &str = "cassandra";
+
 const FIXTURE: &str = include_str!("fixtures/cassandra/data_pipeline.cql");
 
 /// Keyspace names unique to this test process, so reruns against a long-lived node start clean.
@@ -35,7 +39,7 @@ impl Cql {
         let session = rt.block_on(async {
             let mut last = None;
             for _ in 0..60 {
-                match SessionBuilder::new().known_node(addr).build().await {
+                match SessionBuilder::new().known_node(addr).user(USER, PASSWORD).build().await {
                     Ok(s) => match s.query_unpaged("SELECT release_version FROM system.local", &[]).await {
                         Ok(_) => return s,
                         Err(e) => last = Some(e.to_string()),
@@ -109,7 +113,7 @@ fn the_data_pipeline_schema_applies_once_then_is_ok_and_refuses_a_type_change() 
     let mut agent = Agent::start();
 
     // Check mode: the exact CQL, and nothing created.
-    let r = agent.check("cassandra_schema", json!({"hosts": [addr], "cql": cql}));
+    let r = agent.check("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": cql}));
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     let planned = statements(&r);
     assert!(planned.contains(&format!(
@@ -122,7 +126,7 @@ fn the_data_pipeline_schema_applies_once_then_is_ok_and_refuses_a_type_change() 
     assert!(!db.keyspace_exists(&device) && !db.keyspace_exists(&platform), "check mode created nothing");
 
     // First run creates everything.
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": cql}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": cql}));
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     assert_eq!(statements(&r), planned, "ran what check mode predicted");
     assert_eq!(r.outcome.values["seeds_inserted"], 4);
@@ -140,7 +144,7 @@ fn the_data_pipeline_schema_applies_once_then_is_ok_and_refuses_a_type_change() 
     db.exec(&format!(
         "UPDATE {platform}.recommendation_config SET config_value = '[\"edited\"]' WHERE config_key = 'device_reco_blacklist'"
     ));
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": cql}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": cql}));
     assert!(!r.failed && !r.outcome.changed, "{}", msg(&r));
     assert_eq!(statements(&r), Vec::<String>::new());
     let row = db.strings(&format!("SELECT config_value FROM {platform}.recommendation_config WHERE config_key = 'device_reco_blacklist'"));
@@ -148,31 +152,31 @@ fn the_data_pipeline_schema_applies_once_then_is_ok_and_refuses_a_type_change() 
 
     // A deleted seed row comes back, alone.
     db.exec(&format!("DELETE FROM {platform}.job_config WHERE category = 'data-exhaust' AND config_key = 'max_iterations'"));
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": cql}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": cql}));
     assert!(!r.failed && r.outcome.changed);
     assert_eq!(statements(&r).len(), 1);
     assert!(statements(&r)[0].contains("'max_iterations'"), "{:?}", statements(&r));
 
     // An added column: check mode predicts exactly it, the run adds it, a rerun is ok.
     let more = format!("{cql}\nALTER TABLE {device}.device_profile ADD firmware_version text;");
-    let r = agent.check("cassandra_schema", json!({"hosts": [addr], "cql": more}));
+    let r = agent.check("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": more}));
     assert_eq!(statements(&r), [format!("ALTER TABLE {device}.device_profile ADD firmware_version text")]);
     assert!(!db.columns(&device, "device_profile").contains_key("firmware_version"));
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": more}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": more}));
     assert!(r.outcome.changed && db.columns(&device, "device_profile")["firmware_version"] == "text");
-    assert!(!agent.run("cassandra_schema", json!({"hosts": [addr], "cql": more})).outcome.changed);
+    assert!(!agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": more})).outcome.changed);
 
     // A type change is refused with names and types, and nothing else in that run happens either.
     let changed = more.replace("first_access timestamp", "first_access bigint")
         + &format!("\nCREATE TABLE {device}.never_created (id text PRIMARY KEY);");
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": changed}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": changed}));
     assert!(r.failed);
     assert!(msg(&r).contains(&format!("{device}.device_profile.first_access: column type is timestamp, wanted bigint")), "{}", msg(&r));
     assert!(msg(&r).contains("nothing was changed"));
     assert_eq!(db.columns(&device, "device_profile")["first_access"], "timestamp");
     assert!(!db.tables(&device).contains(&"never_created".to_string()));
     // Check mode refuses the same way.
-    assert!(agent.check("cassandra_schema", json!({"hosts": [addr], "cql": changed})).failed);
+    assert!(agent.check("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": changed})).failed);
 }
 
 #[test]
@@ -190,6 +194,8 @@ fn structured_keyspaces_from_rust() {
     fields.insert("at".into(), json!("timestamp"));
     let mut args = CassandraSchema {
         hosts: vec![addr.clone()],
+        username: Some(USER.into()),
+        password: Some(PASSWORD.into()),
         keyspaces: vec![KeyspaceArgs {
             name: ks.clone(),
             replication: Some(ReplicationArgs {
@@ -255,35 +261,63 @@ fn drops_and_replication_changes_need_allow_destructive() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("schema.cql");
     std::fs::write(&file, &base).unwrap();
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql_file": file}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql_file": file}));
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     assert_eq!(db.tables(&ks), ["t"]);
 
     let dropping = format!("{base}\nALTER TABLE {ks}.t DROP legacy;");
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": dropping}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": dropping}));
     assert!(r.failed && msg(&r).contains(&format!("refusing to drop column {ks}.t.legacy")), "{}", msg(&r));
     assert!(db.columns(&ks, "t").contains_key("legacy"));
 
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": dropping, "allow_destructive": true}));
+    let r = agent.run(
+        "cassandra_schema",
+        json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": dropping, "allow_destructive": true}),
+    );
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     assert_eq!(statements(&r), [format!("ALTER TABLE {ks}.t DROP legacy")]);
     assert!(!db.columns(&ks, "t").contains_key("legacy"));
-    assert!(!agent.run("cassandra_schema", json!({"hosts": [addr], "cql": dropping, "allow_destructive": true})).outcome.changed);
+    assert!(
+        !agent
+            .run(
+                "cassandra_schema",
+                json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": dropping, "allow_destructive": true})
+            )
+            .outcome
+            .changed
+    );
 
     // A live column the input does not mention is reported, not dropped.
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": base.replace(", keep text", "")}));
+    let r = agent
+        .run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": base.replace(", keep text", "")}));
     assert!(!r.failed, "{}", msg(&r));
     assert!(r.outcome.values["warnings"][0].as_str().unwrap().contains(&format!("{ks}.t.keep exists")));
 
     let rf2 = dropping.replace("'replication_factor': 1", "'replication_factor': 2");
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": rf2}));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": rf2}));
     assert!(r.failed && msg(&r).contains(&format!("keyspace {ks}: replication is")), "{}", msg(&r));
-    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": rf2, "allow_destructive": true}));
+    let r = agent
+        .run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": PASSWORD, "cql": rf2, "allow_destructive": true}));
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     let cql = format!("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = '{ks}'");
     let rows = db.rt.block_on(db.session.query_unpaged(cql, &[])).unwrap().into_rows_result().unwrap();
     let (repl,) = rows.single_row::<(std::collections::HashMap<String, String>,)>().unwrap();
     assert_eq!(repl["replication_factor"], "2");
+}
+
+#[test]
+fn logging_in_is_required_and_a_wrong_password_is_reported() {
+    let addr = servers::cassandra();
+    let cql = format!("CREATE KEYSPACE {} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}};", prefix("auth"));
+    let mut agent = Agent::start();
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "cql": cql}));
+    assert!(r.failed && msg(&r).contains(&format!("cannot connect to Cassandra at {addr}")), "{}", msg(&r));
+    assert!(msg(&r).contains("Authentication is required"), "{}", msg(&r));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "password": "wrong", "cql": cql}));
+    assert!(r.failed && msg(&r).contains("Provided username cassandra and/or password are incorrect"), "{}", msg(&r));
+    let r = agent.run("cassandra_schema", json!({"hosts": [addr], "username": USER, "cql": cql}));
+    assert!(r.failed && msg(&r).contains("username and password go together"), "{}", msg(&r));
+    assert!(!Cql::connect(&addr).keyspace_exists(&prefix("auth")));
 }
 
 #[test]

@@ -3,6 +3,8 @@
 # (tests/servers/cassandra/pom.xml, ~/.m2 is the cache): native transport on 127.0.0.1, free ports,
 # small memory, throwaway data. No Docker, no other downloads.
 #
+# Clients log in as cassandra / cassandra (PasswordAuthenticator, the default superuser).
+#
 #   cassandra.sh start | ensure   start (if not running) and print 127.0.0.1:PORT once CQL answers
 #                                 (the launcher runs SELECT release_version FROM system.local first)
 #   cassandra.sh addr             print the running node's address, or exit 1
@@ -88,7 +90,9 @@ cdc_raw_directory: $data/cdc_raw
 commitlog_sync: periodic
 commitlog_sync_period: 10000ms
 commitlog_segment_size: 8MiB
-authenticator: AllowAllAuthenticator
+# Password authentication with Cassandra's default superuser cassandra/cassandra, so clients
+# prove they log in the way a production cluster makes them.
+authenticator: PasswordAuthenticator
 authorizer: AllowAllAuthorizer
 role_manager: CassandraRoleManager
 # Small memory: the machine is shared and the tests write a few rows.

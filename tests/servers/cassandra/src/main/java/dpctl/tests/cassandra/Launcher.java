@@ -48,6 +48,8 @@ public final class Launcher {
         while (version == null && System.currentTimeMillis() < deadline) {
             try (Cluster cluster = Cluster.builder()
                     .addContactPointsWithPorts(new InetSocketAddress("127.0.0.1", port))
+                    // The default superuser exists once the role manager has set it up.
+                    .withCredentials("cassandra", "cassandra")
                     .withoutJMXReporting()
                     .withoutMetrics()
                     .build();
