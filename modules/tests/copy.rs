@@ -123,6 +123,12 @@ fn binary_content_base64_and_remote_src_file_and_directory() {
     assert!(agent.run("copy", args).outcome.changed);
     assert_eq!(fs::read_to_string(target.join("tree/sub/a.txt")).unwrap(), "A2");
 
+    // dest ending in `/` that does not exist yet: created, file lands inside.
+    let r = agent.run("copy", json!({"src": src, "dest": format!("{}/new/dir/", t.path().display()), "remote_src": true, "directory_mode": "0700"}));
+    assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
+    assert_eq!(fs::read_to_string(t.path().join("new/dir/script.sh")).unwrap(), "#!/bin/sh\n");
+    assert_eq!(fs::metadata(t.path().join("new/dir")).unwrap().permissions().mode() & 0o777, 0o700);
+
     let contents = t.path().join("contents");
     let r = agent.run("copy", json!({"src": format!("{}/", tree.display()), "dest": contents, "remote_src": true}));
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));

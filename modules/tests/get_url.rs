@@ -95,6 +95,8 @@ fn download_then_ok_check_mode_predicts_and_headers_are_sent() {
     // Into a directory: the URL's basename.
     let r = agent.run("get_url", json!({"url": format!("{}/dir/zk.tar.gz?x=1", srv.base), "dest": t.path()}));
     assert!(r.outcome.changed && t.path().join("zk.tar.gz").is_file(), "{:?}", r.outcome);
+    let r = agent.run("get_url", json!({"url": format!("{}/", srv.base), "dest": t.path()}));
+    assert!(r.outcome.changed && t.path().join("index.html").is_file(), "{:?}", r.outcome);
 }
 
 #[test]

@@ -179,6 +179,14 @@ impl Module for Copy {
         }
         let bytes = fs::read(src_path).map_err(|e| ModuleError::io(format!("Source {src} not readable"), e))?;
         let dest = resolve_dest(&self.dest, Some(src_path));
+        // As Ansible: a dest ending in `/` is a directory, created (with parents) when missing.
+        if self.dest.to_string_lossy().ends_with('/') && !self.dest.is_dir() && !ctx.check_mode {
+            fs::create_dir_all(&self.dest).map_err(|e| ModuleError::io(format!("creating {}", self.dest.display()), e))?;
+            if let Some(m) = &self.directory_mode {
+                let mode = m.resolve(attrs::default_mode(true), true, None)?;
+                fs::set_permissions(&self.dest, fs::Permissions::from_mode(mode)).map_err(|e| ModuleError::io(format!("chmod {}", self.dest.display()), e))?;
+            }
+        }
         self.write_file(ctx, &dest, &bytes, Some(meta.permissions().mode() & 0o7777))
     }
 }

@@ -111,8 +111,11 @@ impl GetUrl {
 
     fn dest_path(&self) -> PathBuf {
         if self.dest.is_dir() {
-            let path = self.url.split(['?', '#']).next().unwrap_or_default();
-            let name = path.rsplit('/').next().filter(|n| !n.is_empty() && !path.ends_with("//")).unwrap_or("index.html");
+            // The basename of the URL's path (not of its host), as Ansible's url_filename.
+            let no_query = self.url.split(['?', '#']).next().unwrap_or_default();
+            let after_scheme = no_query.split_once("://").map(|(_, rest)| rest).unwrap_or(no_query);
+            let path = if self.url.starts_with("file://") { after_scheme } else { after_scheme.split_once('/').map(|(_, p)| p).unwrap_or("") };
+            let name = path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("index.html");
             self.dest.join(name)
         } else {
             self.dest.clone()
