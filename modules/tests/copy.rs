@@ -77,6 +77,7 @@ fn backup_validate_force_and_owner() {
 
     let r = agent.run("copy", json!({"dest": dest, "content": "other\n", "force": "no"}));
     assert!(!r.failed && !r.outcome.changed);
+    assert!(r.outcome.values.get("checksum").is_none(), "like Ansible, only dest is reported: {:?}", r.outcome.values);
     assert_eq!(fs::read_to_string(&dest).unwrap(), "good2\n");
 }
 
@@ -124,7 +125,8 @@ fn binary_content_base64_and_remote_src_file_and_directory() {
     assert_eq!(fs::read_to_string(target.join("tree/sub/a.txt")).unwrap(), "A2");
 
     // dest ending in `/` that does not exist yet: created, file lands inside.
-    let r = agent.run("copy", json!({"src": src, "dest": format!("{}/new/dir/", t.path().display()), "remote_src": true, "directory_mode": "0700"}));
+    let r = agent
+        .run("copy", json!({"src": src, "dest": format!("{}/new/dir/", t.path().display()), "remote_src": true, "directory_mode": "0700"}));
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     assert_eq!(fs::read_to_string(t.path().join("new/dir/script.sh")).unwrap(), "#!/bin/sh\n");
     assert_eq!(fs::metadata(t.path().join("new/dir")).unwrap().permissions().mode() & 0o777, 0o700);

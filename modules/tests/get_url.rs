@@ -148,6 +148,9 @@ fn file_urls_and_http_errors() {
     let r = agent.run("get_url", args.clone());
     assert!(!r.failed && r.outcome.changed);
     assert_eq!(fs::read(t.path().join("copy.bin")).unwrap(), b"local bytes");
+    // As ansible-core 2.19 answers for file:// into a new dest.
+    assert!(r.outcome.values["status_code"].is_null() && r.outcome.values["checksum_dest"].is_null(), "{:?}", r.outcome.values);
+    assert_eq!(r.outcome.values["md5sum"], modules::util::checksum::digest_bytes(modules::util::checksum::Algorithm::Md5, b"local bytes"));
     assert!(!agent.run("get_url", args).outcome.changed);
 
     let r = agent.run("get_url", json!({"url": format!("{}/missing", srv.base), "dest": t.path().join("m")}));

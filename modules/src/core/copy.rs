@@ -103,7 +103,12 @@ impl Copy {
         }
         let before = filewrite::read_for_edit(dest)?;
         if before.is_some() && !self.force {
-            return Ok(file_result(Outcome::changed(false), dest, new).with_msg("file already exists"));
+            // Ansible answers only dest (and src) here: nothing about a file it did not look at.
+            let out = Outcome::changed(false).with("dest", dest.to_string_lossy().into_owned());
+            return Ok(match &self.src {
+                Some(src) => out.with("src", src.clone()),
+                None => out,
+            });
         }
         let plan = filewrite::plan(dest, before.as_deref(), new, &self.file_attrs(), source_mode)?;
         let mut out = Outcome::changed(plan.changed());
@@ -184,7 +189,8 @@ impl Module for Copy {
             fs::create_dir_all(&self.dest).map_err(|e| ModuleError::io(format!("creating {}", self.dest.display()), e))?;
             if let Some(m) = &self.directory_mode {
                 let mode = m.resolve(attrs::default_mode(true), true, None)?;
-                fs::set_permissions(&self.dest, fs::Permissions::from_mode(mode)).map_err(|e| ModuleError::io(format!("chmod {}", self.dest.display()), e))?;
+                fs::set_permissions(&self.dest, fs::Permissions::from_mode(mode))
+                    .map_err(|e| ModuleError::io(format!("chmod {}", self.dest.display()), e))?;
             }
         }
         self.write_file(ctx, &dest, &bytes, Some(meta.permissions().mode() & 0o7777))

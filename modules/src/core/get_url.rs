@@ -114,7 +114,8 @@ impl GetUrl {
             // The basename of the URL's path (not of its host), as Ansible's url_filename.
             let no_query = self.url.split(['?', '#']).next().unwrap_or_default();
             let after_scheme = no_query.split_once("://").map(|(_, rest)| rest).unwrap_or(no_query);
-            let path = if self.url.starts_with("file://") { after_scheme } else { after_scheme.split_once('/').map(|(_, p)| p).unwrap_or("") };
+            let path =
+                if self.url.starts_with("file://") { after_scheme } else { after_scheme.split_once('/').map(|(_, p)| p).unwrap_or("") };
             let name = path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("index.html");
             self.dest.join(name)
         } else {
@@ -236,6 +237,8 @@ impl Module for GetUrl {
         let started = Instant::now();
         let cached = expected.as_ref().is_some_and(|(a, d)| self.fetch_cached(*a, d, &tmp.0));
         let status = if cached { 200 } else { self.fetch(&tmp.0)? };
+        // Ansible has no HTTP status for a file:// URL.
+        let status = if self.url.starts_with("file://") { serde_json::Value::Null } else { status.into() };
         if let Some((algo, digest)) = &expected {
             let got = checksum::digest_file(*algo, &tmp.0)?;
             if got != *digest {
@@ -255,9 +258,7 @@ impl Module for GetUrl {
             .with_msg(format!("OK ({size} bytes)"))
             .with("elapsed", started.elapsed().as_secs())
             .with("cached", cached);
-        if let Some(d) = &checksum_dest {
-            out = out.with("checksum_dest", d.clone());
-        }
+        out = out.with("checksum_dest", checksum_dest.clone()).with("md5sum", checksum::digest_file(Algorithm::Md5, &tmp.0)?);
         if content_changed {
             out.changed = true;
             if ctx.diff {
