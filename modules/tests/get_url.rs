@@ -167,7 +167,7 @@ fn bad_arguments_fail_with_a_clear_message() {
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "sha256sum": "x"}), "unknown field `sha256sum`"),
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "checksum": "abc"}), "algorithm:value"),
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "checksum": "crc32:00"}), "unsupported checksum algorithm"),
-        (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "timeout": "soon"}), "invalid type"),
+        (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "timeout": "soon"}), "expected a non-negative integer"),
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "force": "always"}), "boolean"),
         (json!({"url": "ftp://127.0.0.1/x", "dest": "/tmp/dpctl-ftp-x"}), "unsupported URL scheme"),
         (json!({"dest": "/tmp/x"}), "missing field `url`"),

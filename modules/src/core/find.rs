@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::core::stat::stat_fields;
 use crate::util::checksum::{self, Algorithm};
-use crate::util::{boolish, listish, pyregex};
+use crate::util::{boolish, intish, listish, pyregex};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Return a list of files based on specific criteria.
@@ -66,10 +66,10 @@ pub struct Find {
     #[serde(default, deserialize_with = "boolish::de")]
     pub use_regex: bool,
     /// Maximum directory depth to descend into (1 = the given paths only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "intish::de_opt")]
     pub depth: Option<usize>,
     /// Stop after this many matches.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "intish::de_opt")]
     pub limit: Option<usize>,
 }
 

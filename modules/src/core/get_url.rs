@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::util::attrs::{self, FileAttrs, ModeSpec};
 use crate::util::checksum::{self, Algorithm};
-use crate::util::{boolish, diff, fs as ufs};
+use crate::util::{boolish, diff, fs as ufs, intish};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Downloads files from HTTP, HTTPS, or file:// URLs to the host.
@@ -35,7 +35,7 @@ pub struct GetUrl {
     #[serde(default, deserialize_with = "boolish::de", alias = "thirsty")]
     pub force: bool,
     /// Timeout for the whole request, in seconds.
-    #[serde(default = "ten")]
+    #[serde(default = "ten", deserialize_with = "intish::de")]
     pub timeout: u64,
     /// Extra HTTP request headers.
     #[serde(default)]
