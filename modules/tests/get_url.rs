@@ -41,6 +41,9 @@ impl Server {
                     head.push_str(&line);
                 }
                 let missing = head.starts_with("GET /missing");
+                if head.starts_with("GET /stall") {
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                }
                 log.lock().unwrap().push(head);
                 let (status, body): (&str, &[u8]) = if missing { ("404 Not Found", b"no") } else { ("200 OK", BODY) };
                 let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
@@ -158,6 +161,16 @@ fn file_urls_and_http_errors() {
     assert!(!t.path().join("m").exists());
     let r = agent.run("get_url", json!({"url": "file:///nonexistent/dpctl", "dest": t.path().join("n")}));
     assert!(r.failed && msg(&r).contains("/nonexistent/dpctl"), "{}", msg(&r));
+}
+
+#[test]
+fn a_silent_server_times_out() {
+    let srv = Server::start();
+    let t = tempfile::tempdir().unwrap();
+    let mut agent = Agent::start();
+    let r = agent.run("get_url", json!({"url": format!("{}/stall", srv.base), "dest": t.path().join("s"), "timeout": "1"}));
+    assert!(r.failed && msg(&r).to_lowercase().contains("timeout"), "{}", msg(&r));
+    assert!(!t.path().join("s").exists());
 }
 
 #[test]

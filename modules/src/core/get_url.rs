@@ -34,7 +34,7 @@ pub struct GetUrl {
     /// Download even if `dest` exists. Without `force` or `checksum`, an existing `dest` is left alone.
     #[serde(default, deserialize_with = "boolish::de", alias = "thirsty")]
     pub force: bool,
-    /// Timeout for the whole request, in seconds.
+    /// Timeout in seconds for connecting and for each read or write (not for the whole transfer).
     #[serde(default = "ten", deserialize_with = "intish::de")]
     pub timeout: u64,
     /// Extra HTTP request headers.
@@ -143,7 +143,10 @@ impl GetUrl {
         }
         let tls = ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(self.timeout)))
+            // Ansible's timeout is a socket timeout, not a limit on the whole transfer of a large artifact.
+            .timeout_connect(Some(Duration::from_secs(self.timeout)))
+            .timeout_per_read(Some(Duration::from_secs(self.timeout)))
+            .timeout_per_write(Some(Duration::from_secs(self.timeout)))
             .http_status_as_error(false)
             .tls_config(tls)
             .build()
