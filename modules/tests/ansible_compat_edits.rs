@@ -34,7 +34,8 @@ fn edits_match_recorded_ansible_results() {
 
         let r = agent.run(module, args.clone());
         let content = std::fs::read_to_string(&path).ok();
-        let mode = std::fs::metadata(&path).ok().map(|m| format!("{:04o}", std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777));
+        let mode =
+            std::fs::metadata(&path).ok().map(|m| format!("{:04o}", std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777));
         let msg = r.outcome.msg.clone().unwrap_or_default().replace(&*path.to_string_lossy(), "@PATH@");
         let got = serde_json::json!({"failed": r.failed, "changed": r.outcome.changed, "msg": msg, "content": content, "mode": mode});
         let mut want_cmp = want.clone();
