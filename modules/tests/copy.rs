@@ -115,9 +115,20 @@ fn binary_content_base64_and_remote_src_file_and_directory() {
     let args = json!({"src": tree, "dest": target, "remote_src": true});
     let c = agent.check("copy", args.clone());
     assert!(c.outcome.changed && !target.join("tree").exists());
+    fs::set_permissions(tree.join("top.txt"), fs::Permissions::from_mode(0o600)).unwrap();
     let r = agent.run("copy", args.clone());
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     assert_eq!(fs::read_to_string(target.join("tree/sub/a.txt")).unwrap(), "A");
+    // Checked with ansible-core 2.19: files keep their mode, new directories get 0755, and the
+    // result describes the destination directory.
+    assert_eq!(fs::metadata(target.join("tree/top.txt")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(fs::metadata(target.join("tree/sub")).unwrap().permissions().mode() & 0o777, 0o755);
+    let v = &r.outcome.values;
+    assert_eq!(
+        (v["state"].as_str(), v["mode"].as_str(), v["dest"].as_str()),
+        (Some("directory"), Some("0755"), target.join("tree").to_str())
+    );
+    assert!(v["checksum"].is_null());
     assert!(!agent.run("copy", args.clone()).outcome.changed);
     fs::write(tree.join("sub/a.txt"), "A2").unwrap();
     assert!(agent.check("copy", args.clone()).outcome.changed);

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::module::Diff;
 use crate::util::attrs::{self, FileAttrs, ModeSpec};
@@ -211,8 +212,15 @@ impl DirCopy<'_> {
         }
         let mut diffs = Vec::new();
         let changed = self.copy_tree(src, &dest, &mut diffs)?;
-        let mut out =
-            Outcome::changed(changed).with("dest", dest.to_string_lossy().into_owned()).with("src", src.to_string_lossy().into_owned());
+        let mut out = Outcome::changed(changed);
+        out.values.extend(attrs::path_info(&dest));
+        // As ansible-core 2.19 answers for a directory copy.
+        let mut out = out
+            .with("dest", dest.to_string_lossy().into_owned())
+            .with("src", src.to_string_lossy().into_owned())
+            .with("checksum", Value::Null)
+            .with("md5sum", Value::Null)
+            .with("state", "directory");
         if self.ctx.diff {
             out.diff = diffs;
         }
