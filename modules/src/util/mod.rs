@@ -10,6 +10,7 @@ pub mod command;
 pub mod diff;
 pub mod filewrite;
 pub mod fs;
+pub mod intish;
 pub mod listish;
 pub mod pyregex;
 pub mod scalar;
