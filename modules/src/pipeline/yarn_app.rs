@@ -255,6 +255,7 @@ impl YarnApp {
             chdir: submit.chdir.clone(),
             stdin: None,
             env: submit.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ..Default::default()
         };
         let out = command::run(&spec)?;
         if out.rc != 0 {
