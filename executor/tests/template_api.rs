@@ -163,3 +163,28 @@ fn lookups_search_the_given_paths() {
     );
     assert!(t.render_str("{{ lookup('file', 'missing.txt') }}", &s).is_err());
 }
+
+#[test]
+fn attribute_chains_on_undefined_bases_are_tolerated_where_ansible_tolerates_them() {
+    let t = Templar::new();
+    let s = scope(json!({"conf": {"a": {"b": 1}}}));
+    assert_eq!(
+        t.render_str("{{ nope.attr is defined }} {{ nope['x'].y is undefined }} {{ conf.a.b is defined }}", &s).unwrap(),
+        "False True True"
+    );
+    assert_eq!(
+        t.render_str("{{ nope.attr.deep | default('d') }} {{ conf.a.b | default(0) }} {{ conf.a.zz | d(2) }}", &s).unwrap(),
+        "d 1 2"
+    );
+    assert!(t.eval_condition("nope.attr is not defined", &s).unwrap());
+    // Everywhere else an undefined base is still an error, as in Ansible.
+    assert_eq!(t.render_str("{{ nope.attr }}", &s).unwrap_err().undefined_name(), Some("nope.attr"));
+    assert_eq!(t.render_str("{% if nope %}a{% endif %}", &s).unwrap_err().undefined_name(), Some("nope"));
+}
+
+#[test]
+fn templar_and_scope_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Templar>();
+    assert_send_sync::<Scope>();
+}

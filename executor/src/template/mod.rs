@@ -10,6 +10,7 @@ mod filters;
 mod lazy;
 mod lookups;
 mod pyrepr;
+mod rewrite;
 mod scope;
 mod tests;
 mod yaml_emit;
@@ -285,13 +286,13 @@ fn build_env() -> Environment<'static> {
     }
     env.set_loader(|key: &str| {
         if let Some(expr) = key.strip_prefix(KEY_EXPR) {
-            return Ok(Some(format!("{{% set {RESULT_VAR} = ({expr}) %}}")));
+            return Ok(Some(rewrite::rewrite_template(&format!("{{% set {RESULT_VAR} = ({expr}) %}}")).into_owned()));
         }
         if let Some(text) = key.strip_prefix(KEY_TEXT) {
-            return Ok(Some(text.to_string()));
+            return Ok(Some(rewrite::rewrite_template(text).into_owned()));
         }
         if let Some(rest) = key.strip_prefix(KEY_FILE) {
-            return Ok(rest.split_once('\u{0}').map(|(_, text)| text.to_string()));
+            return Ok(rest.split_once('\u{0}').map(|(_, text)| rewrite::rewrite_template(text).into_owned()));
         }
         Ok(None)
     });
