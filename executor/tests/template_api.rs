@@ -188,3 +188,21 @@ fn templar_and_scope_can_be_shared_across_threads() {
     assert_send_sync::<Templar>();
     assert_send_sync::<Scope>();
 }
+
+#[test]
+fn check_syntax_reports_unknown_filters_tests_and_lookups() {
+    let t = Templar::new();
+    let err = t.check_syntax("roles/k/templates/a.j2", "line one\n{{ heap | to_nice_jsn }}\n").unwrap_err();
+    assert_eq!(err.kind, TemplateErrorKind::Filter);
+    assert_eq!(err.message, "no filter named 'to_nice_jsn'");
+    assert_eq!((err.template.as_deref(), err.line), (Some("roles/k/templates/a.j2"), Some(2)));
+    assert!(t.check_syntax("b.j2", "{{ [1, true, none] | join(',') }}").is_ok());
+}
+
+#[test]
+fn join_prints_items_as_python_does_and_keys_are_templated() {
+    let t = Templar::new();
+    let s = scope(json!({"k": "port", "items": [1, true, null, "x"]}));
+    assert_eq!(t.render_str("{{ items | join(',') }}", &s).unwrap(), "1,True,None,x");
+    assert_eq!(t.render_value(&json!({"{{ k }}_num": "{{ items[0] }}"}), &s).unwrap(), json!({"port_num": 1}));
+}

@@ -9,6 +9,7 @@ mod error;
 mod filters;
 mod lazy;
 mod lookups;
+mod names;
 mod pyrepr;
 mod rewrite;
 mod scope;
@@ -103,7 +104,9 @@ impl Templar {
             Json::Object(map) => {
                 let mut out = serde_json::Map::with_capacity(map.len());
                 for (k, v) in map {
-                    out.insert(k.clone(), self.render_value_inner(v, scope)?);
+                    let key =
+                        if is_template(k) { self.engine.render_text(KEY_TEXT, k, scope.inner.name.as_deref(), scope)? } else { k.clone() };
+                    out.insert(key, self.render_value_inner(v, scope)?);
                 }
                 Ok(Json::Object(out))
             }
@@ -155,10 +158,18 @@ impl Templar {
         self.outermost(scope, || self.engine.render_file(name, text, scope))
     }
 
-    /// Parses a template without rendering it (for `dpctl check`).
+    /// Parses a template without rendering it (for `dpctl check`): syntax errors, and filters,
+    /// tests or lookups that do not exist (which Jinja only reports when rendering).
     pub fn check_syntax(&self, name: &str, text: &str) -> Result<(), TemplateError> {
         let key = format!("{KEY_FILE}{name}\u{0}{text}");
-        self.engine.env.get_template(&key).map(|_| ()).map_err(|e| error::from_minijinja(&e, Some(name)))
+        self.engine.env.get_template(&key).map_err(|e| error::from_minijinja(&e, Some(name)))?;
+        match names::first_unknown(text) {
+            Some(e) => {
+                let line = e.line;
+                Err(e.at(Some(name), line))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Whether a rendered value is the `omit` placeholder (the argument must be dropped).

@@ -39,7 +39,7 @@ pub(crate) fn rewrite_template(src: &str) -> Cow<'_, str> {
     }
 }
 
-fn find_open(s: &str) -> Option<usize> {
+pub(crate) fn find_open(s: &str) -> Option<usize> {
     match (s.find("{{"), s.find("{%")) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -47,7 +47,7 @@ fn find_open(s: &str) -> Option<usize> {
 }
 
 /// The end of a code region, skipping quoted strings.
-fn find_close(s: &str, close: &str) -> Option<usize> {
+pub(crate) fn find_close(s: &str, close: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut i = 0;
     let mut quote: Option<u8> = None;
