@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 /// Rewrites the code regions of a template source.
 pub(crate) fn rewrite_template(src: &str) -> Cow<'_, str> {
-    if !src.contains(" is ") && !src.contains('|') {
+    if !src.contains(" is ") && !src.contains('|') && !src.contains('%') {
         return Cow::Borrowed(src);
     }
     let mut out = String::with_capacity(src.len());
@@ -197,6 +197,11 @@ fn rewrite_expr(code: &str) -> String {
             continue;
         }
         if b == b'\'' || b == b'"' {
+            if let Some((end, text)) = percent_format(code, i) {
+                out.push_str(&text);
+                i = end;
+                continue;
+            }
             quote = Some(b);
             out.push(b as char);
             i += 1;
@@ -241,6 +246,65 @@ fn rewrite_expr(code: &str) -> String {
     out
 }
 
+/// The end of the string literal starting at `i` (just past its closing quote).
+fn literal_end(s: &[u8], i: usize) -> Option<usize> {
+    let q = s[i];
+    let mut j = i + 1;
+    while j < s.len() {
+        match s[j] {
+            b'\\' => j += 2,
+            b if b == q => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// Python's `'fmt' % args` on a string literal (minijinja has no string `%`): rewritten to the
+/// `format` filter. Only a parenthesized operand or a plain variable chain is taken, so the
+/// precedence cannot change.
+fn percent_format(code: &str, i: usize) -> Option<(usize, String)> {
+    let s = code.as_bytes();
+    let lit_end = literal_end(s, i)?;
+    let op = skip_ws(code, lit_end);
+    if s.get(op) != Some(&b'%') || s.get(op + 1) == Some(&b'}') {
+        return None;
+    }
+    let start = skip_ws(code, op + 1);
+    let (args, end) = if s.get(start) == Some(&b'(') {
+        let mut depth = 0;
+        let mut j = start;
+        while j < s.len() {
+            match s[j] {
+                b'\'' | b'"' => {
+                    j = literal_end(s, j)?;
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        (code.get(start + 1..j)?.to_string(), j + 1)
+    } else if s.get(start).copied().is_some_and(is_ident_start) {
+        let (end, _) = parse_chain(s, start);
+        (code[start..end].to_string(), end)
+    } else {
+        return None;
+    };
+    let next = skip_ws(code, end);
+    if matches!(s.get(next), Some(b'|' | b'.' | b'(' | b'[')) {
+        return None;
+    }
+    Some((end, format!("({} | format({args}))", &code[i..lit_end])))
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;
@@ -258,6 +322,13 @@ mod unit {
     #[test]
     fn chains_before_default_are_guarded() {
         assert_eq!(rewrite_template("{{ a.b.c | default(1) }}"), "{{ (((a | default({})).b) | default({})).c | default(1) }}");
+    }
+
+    #[test]
+    fn percent_on_string_literals_becomes_format() {
+        assert_eq!(rewrite_template(r#"{{ "%s-%d" % (name, 3) }}"#), r#"{{ ("%s-%d" | format(name, 3)) }}"#);
+        assert_eq!(rewrite_template("{{ '%s' % x.y }}"), "{{ ('%s' | format(x.y)) }}");
+        assert_eq!(rewrite_template("{{ '%s' % x | upper }}"), "{{ '%s' % x | upper }}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("basename", |s: &Value| basename(&text_of(s)).to_string());
     env.add_filter("dirname", |s: &Value| dirname(&text_of(s)).to_string());
     env.add_filter("splitext", splitext);
+    env.add_filter("indent", indent);
 }
 
 /// A value as text the way Ansible's filters coerce it (`to_text(nonstring='simplerepr')`).
@@ -385,4 +386,45 @@ fn splitext(value: &Value) -> Value {
         Some(i) => Value::from(vec![Value::from(&p[..base_start + i]), Value::from(&p[base_start + i..])]),
         None => Value::from(vec![Value::from(p.as_str()), Value::from("")]),
     }
+}
+
+/// Jinja's `indent(width=4, first=False, blank=False)`, a port of its Python code (which keeps
+/// a trailing newline, unlike minijinja's).
+fn indent(value: &Value, width: Option<Value>, first: Option<bool>, blank: Option<bool>, kwargs: Kwargs) -> Result<String, Error> {
+    let width = match width {
+        Some(w) => Some(w),
+        None => kwargs.get::<Option<Value>>("width")?,
+    };
+    let first = match first {
+        Some(f) => f,
+        None => kwargs.get::<Option<bool>>("first")?.unwrap_or(false),
+    };
+    let blank = match blank {
+        Some(b) => b,
+        None => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    let indention = match width {
+        Some(w) if w.kind() == ValueKind::String => w.as_str().unwrap_or_default().to_string(),
+        Some(w) => " ".repeat(w.as_i64().unwrap_or(4).max(0) as usize),
+        None => "    ".to_string(),
+    };
+    let text = format!("{}\n", text_of(value));
+    let lines: Vec<&str> = text.lines().collect();
+    let mut rv = if blank {
+        lines.join(&format!("\n{indention}"))
+    } else {
+        let mut rv = lines.first().copied().unwrap_or_default().to_string();
+        if lines.len() > 1 {
+            let rest: Vec<String> =
+                lines[1..].iter().map(|l| if l.is_empty() { String::new() } else { format!("{indention}{l}") }).collect();
+            rv.push('\n');
+            rv.push_str(&rest.join("\n"));
+        }
+        rv
+    };
+    if first {
+        rv = format!("{indention}{rv}");
+    }
+    Ok(rv)
 }
