@@ -83,6 +83,12 @@ const FILTERS: &[&str] = &[
     "items2dict",
     "combine",
     "extract",
+    "subelements",
+    "path_join",
+    "expanduser",
+    "normpath",
+    "center",
+    "wordcount",
     "to_json",
     "to_nice_json",
     "from_json",
@@ -266,6 +272,19 @@ mod unit {
         assert_eq!(err.line, Some(2));
         assert_eq!(first_unknown("{% if x is definedd %}{% endif %}").unwrap().message, "no test named 'definedd'");
         assert_eq!(first_unknown("{{ lookup('pipe', 'ls') }}").unwrap().message, "lookup plugin 'pipe' not found");
+    }
+
+    #[test]
+    fn every_listed_filter_and_test_exists() {
+        let env = super::super::build_env();
+        for name in FILTERS {
+            let err = env.render_str(&format!("{{{{ 1 | {name} }}}}"), ()).err();
+            assert!(err.is_none_or(|e| e.kind() != minijinja::ErrorKind::UnknownFilter), "filter {name} is listed but not registered");
+        }
+        for name in TESTS {
+            let err = env.render_str(&format!("{{{{ 1 is {name} }}}}"), ()).err();
+            assert!(err.is_none_or(|e| e.kind() != minijinja::ErrorKind::UnknownTest), "test {name} is listed but not registered");
+        }
     }
 
     #[test]
