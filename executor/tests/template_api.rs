@@ -206,3 +206,14 @@ fn join_prints_items_as_python_does_and_keys_are_templated() {
     assert_eq!(t.render_str("{{ items | join(',') }}", &s).unwrap(), "1,True,None,x");
     assert_eq!(t.render_value(&json!({"{{ k }}_num": "{{ items[0] }}"}), &s).unwrap(), json!({"port_num": 1}));
 }
+
+#[test]
+fn layered_vars_shadow_the_base_and_base_templates_see_them() {
+    let t = Templar::new();
+    let base = scope(json!({"item": "base", "label": "{{ item }}-label", "keep": 1}));
+    assert_eq!(t.render_str("{{ label }}", &base).unwrap(), "base-label");
+    let looped = base.with_vars(json!({"item": "kafka1"}).as_object().unwrap().clone());
+    assert_eq!(t.render_str("{{ label }} {{ keep }}", &looped).unwrap(), "kafka1-label 1");
+    // The base scope is unchanged.
+    assert_eq!(t.render_str("{{ item }}", &base).unwrap(), "base");
+}

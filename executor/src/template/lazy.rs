@@ -31,7 +31,7 @@ impl RootVars {
         if let Some(v) = lock(&self.scope.inner.cache).get(name) {
             return Some(v.clone());
         }
-        let raw = self.scope.inner.vars.get(name)?;
+        let raw = self.scope.raw_var(name)?;
         let path = format!("{}{name}", self.scope.inner.path_prefix);
         let value = materialize(&self.engine, &self.scope, &path, raw);
         if !value.is_undefined() {
@@ -80,7 +80,7 @@ impl Object for RootVars {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let keys: Vec<Value> = self.scope.inner.vars.keys().map(|k| Value::from(k.as_str())).collect();
+        let keys: Vec<Value> = self.scope.var_names().into_iter().map(Value::from).collect();
         Enumerator::Values(keys)
     }
 }

@@ -29,6 +29,8 @@ pub struct Scope {
 
 pub(crate) struct ScopeInner {
     pub vars: Arc<Map<String, Json>>,
+    /// Variables layered over `vars` (task vars, loop item…), the last one wins.
+    pub layers: Vec<Arc<Map<String, Json>>>,
     pub search_paths: Vec<PathBuf>,
     pub hostvars: Option<Arc<dyn HostvarsProvider>>,
     pub name: Option<String>,
@@ -50,6 +52,7 @@ impl Scope {
         Scope {
             inner: Arc::new(ScopeInner {
                 vars,
+                layers: Vec::new(),
                 search_paths: Vec::new(),
                 hostvars: None,
                 name: None,
@@ -67,6 +70,7 @@ impl Scope {
                 let old = &self.inner;
                 let mut inner = ScopeInner {
                     vars: old.vars.clone(),
+                    layers: old.layers.clone(),
                     search_paths: old.search_paths.clone(),
                     hostvars: old.hostvars.clone(),
                     name: old.name.clone(),
@@ -98,7 +102,39 @@ impl Scope {
         self.edit(|i| i.name = Some(name.into()))
     }
 
-    /// The raw (untemplated) variables.
+    /// A new scope with `extra` variables over this one's (e.g. task vars, `item`), without
+    /// copying the base variables. It templates afresh: a base variable may refer to `extra`.
+    pub fn with_vars(&self, extra: Map<String, Json>) -> Scope {
+        let old = &self.inner;
+        let mut layers = old.layers.clone();
+        layers.push(Arc::new(extra));
+        Scope {
+            inner: Arc::new(ScopeInner {
+                vars: old.vars.clone(),
+                layers,
+                search_paths: old.search_paths.clone(),
+                hostvars: old.hostvars.clone(),
+                name: old.name.clone(),
+                path_prefix: old.path_prefix.clone(),
+                cache: Mutex::new(HashMap::new()),
+                state: Arc::new(RenderState::default()),
+            }),
+        }
+    }
+
+    /// The raw (untemplated) value of a variable, layers first.
+    pub fn raw_var(&self, name: &str) -> Option<&Json> {
+        self.inner.layers.iter().rev().find_map(|l| l.get(name)).or_else(|| self.inner.vars.get(name))
+    }
+
+    /// Every variable name, base and layers.
+    pub fn var_names(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let all = self.inner.vars.keys().chain(self.inner.layers.iter().flat_map(|l| l.keys()));
+        all.filter(|k| seen.insert(k.as_str())).cloned().collect()
+    }
+
+    /// The base variables (without the layers of [`Scope::with_vars`]), untemplated.
     pub fn vars(&self) -> &Map<String, Json> {
         &self.inner.vars
     }
@@ -108,6 +144,7 @@ impl Scope {
         Scope {
             inner: Arc::new(ScopeInner {
                 vars,
+                layers: Vec::new(),
                 search_paths: self.inner.search_paths.clone(),
                 hostvars: self.inner.hostvars.clone(),
                 name: self.inner.name.clone(),
@@ -121,7 +158,11 @@ impl Scope {
 
 impl fmt::Debug for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scope").field("vars", &self.inner.vars.len()).field("name", &self.inner.name).finish()
+        f.debug_struct("Scope")
+            .field("vars", &self.inner.vars.len())
+            .field("layers", &self.inner.layers.len())
+            .field("name", &self.inner.name)
+            .finish()
     }
 }
 
