@@ -217,3 +217,28 @@ fn layered_vars_shadow_the_base_and_base_templates_see_them() {
     // The base scope is unchanged.
     assert_eq!(t.render_str("{{ item }}", &base).unwrap(), "base");
 }
+
+#[derive(Default)]
+struct CountingHosts(std::sync::atomic::AtomicUsize);
+
+impl HostvarsProvider for CountingHosts {
+    fn host_vars(&self, host: &str) -> Option<Arc<Map<String, Value>>> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Hosts.host_vars(host)
+    }
+    fn host_names(&self) -> Vec<String> {
+        Hosts.host_names()
+    }
+}
+
+#[test]
+fn another_hosts_vars_are_fetched_once_per_scope() {
+    let t = Templar::new();
+    let provider = Arc::new(CountingHosts::default());
+    let s = scope(json!({})).with_hostvars(provider.clone());
+    for _ in 0..3 {
+        assert_eq!(t.render_str("{{ hostvars['kafka2'].listen }}", &s).unwrap(), "kafka2:9092");
+    }
+    assert_eq!(provider.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(t.render_str("{{ hostvars['nohost'].x }}", &s).is_err());
+}

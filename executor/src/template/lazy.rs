@@ -58,13 +58,8 @@ impl Object for RootVars {
             SCOPE_KEY => return Some(Value::from_dyn_object(self.clone())),
             "hostvars" if self.scope.inner.hostvars.is_some() => {
                 let mut slot = lock(&self.hostvars);
-                let hv = slot.get_or_insert_with(|| {
-                    Value::from_object(Hostvars {
-                        engine: self.engine.clone(),
-                        scope: self.scope.clone(),
-                        cache: Mutex::new(HashMap::new()),
-                    })
-                });
+                let hv =
+                    slot.get_or_insert_with(|| Value::from_object(Hostvars { engine: self.engine.clone(), scope: self.scope.clone() }));
                 return Some(hv.clone());
             }
             _ => {}
@@ -222,7 +217,6 @@ impl Object for LazySeq {
 struct Hostvars {
     engine: Arc<Engine>,
     scope: Scope,
-    cache: Mutex<HashMap<String, Value>>,
 }
 
 impl fmt::Debug for Hostvars {
@@ -237,16 +231,8 @@ impl Object for Hostvars {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let host = key.as_str()?;
-        if let Some(v) = lock(&self.cache).get(host) {
-            return Some(v.clone());
-        }
-        let provider = self.scope.inner.hostvars.as_ref()?;
-        let vars = provider.host_vars(host)?;
-        let scope = self.scope.for_host(host, vars);
-        let v = Value::from_object(RootVars { engine: self.engine.clone(), scope, hostvars: Mutex::new(None) });
-        lock(&self.cache).insert(host.to_string(), v.clone());
-        Some(v)
+        let scope = self.scope.for_host(key.as_str()?)?;
+        Some(Value::from_object(RootVars { engine: self.engine.clone(), scope, hostvars: Mutex::new(None) }))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

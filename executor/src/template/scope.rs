@@ -38,6 +38,8 @@ pub(crate) struct ScopeInner {
     pub path_prefix: String,
     /// Rendered top-level variables.
     pub cache: Mutex<HashMap<String, minijinja::Value>>,
+    /// Scopes of other hosts read through `hostvars`, kept so their templated values are reused.
+    pub host_scopes: Mutex<HashMap<String, Scope>>,
     pub state: Arc<RenderState>,
 }
 
@@ -58,6 +60,7 @@ impl Scope {
                 name: None,
                 path_prefix: String::new(),
                 cache: Mutex::new(HashMap::new()),
+                host_scopes: Mutex::new(HashMap::new()),
                 state: Arc::new(RenderState::default()),
             }),
         }
@@ -76,6 +79,7 @@ impl Scope {
                     name: old.name.clone(),
                     path_prefix: old.path_prefix.clone(),
                     cache: Mutex::new(HashMap::new()),
+                    host_scopes: Mutex::new(HashMap::new()),
                     state: Arc::new(RenderState::default()),
                 };
                 f(&mut inner);
@@ -117,6 +121,7 @@ impl Scope {
                 name: old.name.clone(),
                 path_prefix: old.path_prefix.clone(),
                 cache: Mutex::new(HashMap::new()),
+                host_scopes: Mutex::new(HashMap::new()),
                 state: Arc::new(RenderState::default()),
             }),
         }
@@ -139,8 +144,19 @@ impl Scope {
         &self.inner.vars
     }
 
-    /// A scope over another host's variables that shares search paths, hostvars and the loop guard.
-    pub(crate) fn for_host(&self, host: &str, vars: Arc<Map<String, Json>>) -> Scope {
+    /// The scope of another host's variables (shares search paths, hostvars and the loop guard);
+    /// `None` when the provider does not know the host.
+    pub(crate) fn for_host(&self, host: &str) -> Option<Scope> {
+        if let Some(s) = lock(&self.inner.host_scopes).get(host) {
+            return Some(s.clone());
+        }
+        let vars = self.inner.hostvars.as_ref()?.host_vars(host)?;
+        let scope = self.new_host_scope(host, vars);
+        lock(&self.inner.host_scopes).insert(host.to_string(), scope.clone());
+        Some(scope)
+    }
+
+    fn new_host_scope(&self, host: &str, vars: Arc<Map<String, Json>>) -> Scope {
         Scope {
             inner: Arc::new(ScopeInner {
                 vars,
@@ -150,6 +166,7 @@ impl Scope {
                 name: self.inner.name.clone(),
                 path_prefix: format!("hostvars['{host}']."),
                 cache: Mutex::new(HashMap::new()),
+                host_scopes: Mutex::new(HashMap::new()),
                 state: self.inner.state.clone(),
             }),
         }
