@@ -7,6 +7,7 @@
 mod convert;
 mod error;
 mod filters;
+mod includes;
 mod lazy;
 mod lookups;
 mod names;
@@ -251,7 +252,8 @@ impl Engine {
 
     /// Renders a template file's text (template-module semantics; cached by name and text).
     pub(crate) fn render_file(self: &Arc<Self>, name: &str, text: &str, scope: &Scope) -> Result<String, TemplateError> {
-        self.render_text(&format!("{KEY_FILE}{name}\u{0}"), text, Some(name), scope)
+        let dirs = includes::dirs_for(name, &scope.inner.search_paths);
+        includes::with_dirs(dirs, || self.render_text(&format!("{KEY_FILE}{name}\u{0}"), text, Some(name), scope))
     }
 
     /// Renders template text (cached under `prefix` + text) to a string.
@@ -305,8 +307,9 @@ fn build_env() -> Environment<'static> {
         if let Some(rest) = key.strip_prefix(KEY_FILE) {
             return Ok(rest.split_once('\u{0}').map(|(_, text)| rewrite::rewrite_template(text).into_owned()));
         }
-        Ok(None)
+        Ok(includes::load(key).map(|text| rewrite::rewrite_template(&text).into_owned()))
     });
+    env.set_path_join_callback(includes::join);
     env.set_formatter(pyrepr::formatter);
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     filters::register(&mut env);
