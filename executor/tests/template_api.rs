@@ -242,3 +242,30 @@ fn another_hosts_vars_are_fetched_once_per_scope() {
     assert_eq!(provider.0.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert!(t.render_str("{{ hostvars['nohost'].x }}", &s).is_err());
 }
+
+#[test]
+fn lazily_templated_containers_work_with_filters_and_methods() {
+    let t = Templar::new();
+    let s = scope(json!({
+        "base": 9000,
+        "ports": ["{{ base + 2 }}", "{{ base + 1 }}", "{{ base + 2 }}"],
+        "brokers": [{"name": "{{ 'b' ~ 2 }}", "port": "{{ base }}"}, {"name": "b1", "port": 1}],
+        "conf": {"heap": "{{ '1G' }}", "dirs": ["/d/{{ base }}"]}
+    }));
+    let r = |x: &str| t.render_str(x, &s).unwrap();
+    assert_eq!(
+        r("{{ ports | sort }} {{ ports | unique | list }} {{ ports | length }} {{ ports | first }} {{ ports | max }}"),
+        "[9001, 9002, 9002] [9002, 9001] 3 9002 9002"
+    );
+    assert_eq!(
+        r("{{ 9001 in ports }} {{ ports | join(',') }} {{ ports | map('string') | list }}"),
+        "True 9002,9001,9002 ['9002', '9001', '9002']"
+    );
+    assert_eq!(r("{{ brokers | sort(attribute='name') | map(attribute='port') | list }}"), "[1, 9000]");
+    assert_eq!(r("{{ brokers | selectattr('port', 'gt', 10) | map(attribute='name') | first }}"), "b2");
+    assert_eq!(r("{{ conf | to_json }}"), r#"{"heap": "1G", "dirs": ["/d/9000"]}"#);
+    assert_eq!(r("{% for k, v in conf.items() %}{{ k }}={{ v }};{% endfor %}"), "heap=1G;dirs=['/d/9000'];");
+    assert_eq!(r("{{ conf | combine({'heap': '2G'}) }}"), "{'heap': '2G', 'dirs': ['/d/9000']}");
+    assert_eq!(r("{{ conf | dict2items | map(attribute='key') | list }} {{ conf.keys() | list }}"), "['heap', 'dirs'] ['heap', 'dirs']");
+    assert_eq!(t.render_value(&json!("{{ brokers[0] }}"), &s).unwrap(), json!({"name": "b2", "port": 9000}));
+}
