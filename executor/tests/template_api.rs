@@ -269,3 +269,16 @@ fn lazily_templated_containers_work_with_filters_and_methods() {
     assert_eq!(r("{{ conf | dict2items | map(attribute='key') | list }} {{ conf.keys() | list }}"), "['heap', 'dirs'] ['heap', 'dirs']");
     assert_eq!(t.render_value(&json!("{{ brokers[0] }}"), &s).unwrap(), json!({"name": "b2", "port": 9000}));
 }
+
+#[test]
+fn errors_inside_included_files_name_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/part.j2"), "ok\n{{ missing_in_part }}\n").unwrap();
+    let t = Templar::new();
+    let s = scope(json!({})).with_search_paths(vec![dir.path().to_path_buf()]);
+    let err = t.render_template_file("main.j2", "head\n{% include 'part.j2' %}\n", &s).unwrap_err();
+    assert_eq!(err.undefined_name(), Some("missing_in_part"), "{err:?}");
+    assert!(err.template.as_deref().unwrap().ends_with("templates/part.j2"), "{err}");
+    assert_eq!(err.line, Some(2));
+}
