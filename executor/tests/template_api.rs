@@ -282,3 +282,16 @@ fn errors_inside_included_files_name_that_file() {
     assert!(err.template.as_deref().unwrap().ends_with("templates/part.j2"), "{err}");
     assert_eq!(err.line, Some(2));
 }
+
+#[test]
+fn undef_hints_and_the_vars_mapping_behave_as_in_ansible() {
+    let t = Templar::new();
+    let s = scope(json!({"x": "{{ undef(hint='You must set x to the broker list') }}", "y": 5, "kafka_port": 9092, "svc": "kafka"}));
+    assert_eq!(
+        t.render_str("{{ x is defined }} {{ x | default('d') }} {{ vars['y'] }} {{ vars.y }} {{ vars[svc ~ '_port'] }}", &s).unwrap(),
+        "False d 5 5 9092"
+    );
+    let err = t.render_str("{{ x }}", &s).unwrap_err();
+    assert_eq!(err.message, "You must set x to the broker list");
+    assert_eq!(err.undefined_name(), Some("x"));
+}

@@ -68,6 +68,8 @@ impl Object for RootVars {
             return Some(v);
         }
         match name {
+            // Ansible's `vars`: every variable, by name (`vars['kafka_' ~ x]`).
+            "vars" => Some(Value::from_dyn_object(self.clone())),
             "omit" => Some(Value::from(OMIT)),
             "ansible_managed" => Some(Value::from(DEFAULT_ANSIBLE_MANAGED)),
             _ => None,

@@ -246,7 +246,14 @@ impl Engine {
         match captured.state().lookup(RESULT_VAR) {
             // `{% set %}` accepts an undefined value silently; Ansible reports it.
             Some(v) if !v.is_undefined() => Ok(v),
-            _ => Err(TemplateError::undefined(expr).at(name, Some(1))),
+            _ => match scope.inner.state.take_hint() {
+                // `x: "{{ undef(hint='…') }}"`: the hint is the message, the variable the name.
+                Some(hint) => {
+                    let var = scope.inner.state.current().unwrap_or_else(|| expr.to_string());
+                    Err(TemplateError::new(TemplateErrorKind::Undefined { name: var }, hint))
+                }
+                None => Err(TemplateError::undefined(expr).at(name, Some(1))),
+            },
         }
     }
 

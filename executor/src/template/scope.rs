@@ -194,6 +194,8 @@ pub(crate) struct RenderState {
     last_soft: Mutex<Option<TemplateError>>,
     /// A failure that must fail the whole render even if the template tolerated the undefined value.
     hard: Mutex<Option<TemplateError>>,
+    /// The hint of the last `undef(hint=…)` evaluated: the message when that undefined surfaces.
+    hint: Mutex<Option<String>>,
 }
 
 impl RenderState {
@@ -208,6 +210,19 @@ impl RenderState {
         }
         stack.push(path.to_string());
         Ok(())
+    }
+
+    /// The variable being resolved innermost, if any.
+    pub fn current(&self) -> Option<String> {
+        lock(&self.stack).last().cloned()
+    }
+
+    pub fn set_hint(&self, hint: String) {
+        *lock(&self.hint) = Some(hint);
+    }
+
+    pub fn take_hint(&self) -> Option<String> {
+        lock(&self.hint).take()
     }
 
     pub fn leave(&self) {
@@ -237,6 +252,7 @@ impl RenderState {
     pub fn reset(&self) {
         lock(&self.soft).clear();
         *lock(&self.last_soft) = None;
+        *lock(&self.hint) = None;
         *lock(&self.hard) = None;
     }
 
