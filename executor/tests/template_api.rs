@@ -295,3 +295,12 @@ fn undef_hints_and_the_vars_mapping_behave_as_in_ansible() {
     assert_eq!(err.message, "You must set x to the broker list");
     assert_eq!(err.undefined_name(), Some("x"));
 }
+
+#[test]
+fn unsafe_strings_are_never_templated() {
+    let t = Templar::new();
+    let s = scope(json!({"raw": {"__ansible_unsafe": "{{ not_a_var }}"}, "list": [{"__ansible_unsafe": "{% x %}"}, "{{ 1 + 1 }}"]}));
+    assert_eq!(t.render_str("{{ raw }}", &s).unwrap(), "{{ not_a_var }}");
+    assert_eq!(t.render_value(&json!("{{ list }}"), &s).unwrap(), json!(["{% x %}", 2]));
+    assert_eq!(t.render_value(&json!({"a": {"__ansible_unsafe": "{{ y }}"}}), &s).unwrap(), json!({"a": "{{ y }}"}));
+}

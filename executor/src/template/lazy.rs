@@ -9,7 +9,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde_json::{Map, Value as Json};
 
 use super::scope::{lock, Scope};
-use super::{is_template, Engine, DEFAULT_ANSIBLE_MANAGED, OMIT};
+use super::{is_template, unsafe_text, Engine, DEFAULT_ANSIBLE_MANAGED, OMIT};
 
 /// Name under which the root object hands itself to functions such as `lookup()`.
 pub(crate) const SCOPE_KEY: &str = "__dpctl_scope";
@@ -85,6 +85,9 @@ impl Object for RootVars {
 /// Templates one raw value found at variable path `path` (for the loop guard and error messages).
 /// Failures are recorded in the scope's render state and show as undefined here (see `RenderState`).
 pub(crate) fn materialize(engine: &Arc<Engine>, scope: &Scope, path: &str, raw: &Json) -> Value {
+    if let Some(text) = unsafe_text(raw) {
+        return Value::from(text);
+    }
     match raw {
         Json::String(s) if is_template(s) => {
             let state = &scope.inner.state;
@@ -122,6 +125,10 @@ pub(crate) fn materialize(engine: &Arc<Engine>, scope: &Scope, path: &str, raw: 
 
 /// Whether any string inside `v` holds template syntax.
 pub(crate) fn contains_template(v: &Json) -> bool {
+    if unsafe_text(v).is_some() {
+        // Not templated, but must still be unwrapped to its string by a lazy container.
+        return true;
+    }
     match v {
         Json::String(s) => is_template(s),
         Json::Array(a) => a.iter().any(contains_template),

@@ -43,6 +43,17 @@ const KEY_FILE: &str = "\u{0}f:";
 /// The variable an expression template stores its native result in.
 const RESULT_VAR: &str = "__dpctl_result";
 
+/// The JSON form of a YAML `!unsafe` string (as Ansible's JSON encoder writes it): never templated.
+pub const UNSAFE_KEY: &str = "__ansible_unsafe";
+
+/// `{"__ansible_unsafe": "text"}` → `text`: a string that must be used as is.
+pub fn unsafe_text(value: &Json) -> Option<&str> {
+    match value {
+        Json::Object(m) if m.len() == 1 => m.get(UNSAFE_KEY).and_then(Json::as_str),
+        _ => None,
+    }
+}
+
 /// Whether a string holds template syntax at all (anything else is used as is).
 pub fn is_template(s: &str) -> bool {
     s.contains("{{") || s.contains("{%") || s.contains("{#")
@@ -89,12 +100,16 @@ impl Templar {
 
     /// Templates every string inside `value` (recursively). A string that is exactly one
     /// `{{ expr }}` becomes the expression's native value (list, dict, int, bool…); mixed text
-    /// becomes a string; strings without template syntax are kept as they are.
+    /// becomes a string; strings without template syntax are kept as they are, and so are
+    /// `!unsafe` strings given as `{"__ansible_unsafe": "…"}` (see [`unsafe_text`]).
     pub fn render_value(&self, value: &Json, scope: &Scope) -> Result<Json, TemplateError> {
         self.outermost(scope, || self.render_value_inner(value, scope))
     }
 
     fn render_value_inner(&self, value: &Json, scope: &Scope) -> Result<Json, TemplateError> {
+        if let Some(text) = unsafe_text(value) {
+            return Ok(Json::String(text.to_string()));
+        }
         match value {
             Json::String(s) if is_template(s) => {
                 let v = self.engine.render_native(s, scope)?;
