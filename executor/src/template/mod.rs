@@ -147,11 +147,7 @@ impl Templar {
             return Err(TemplateError::condition("Empty conditional expressions are not allowed."));
         }
         let value = self.outermost(scope, || {
-            let shape = if is_template(expr) { None } else { Some(Shape::Native(Arc::from(expr))) };
-            let v = match shape {
-                Some(Shape::Native(e)) => self.engine.eval_expr(&e, scope)?,
-                _ => self.engine.render_native(expr, scope)?,
-            };
+            let v = if is_template(expr) { self.engine.render_native(expr, scope)? } else { self.engine.eval_expr(expr, scope)? };
             if v.is_undefined() {
                 return Err(TemplateError::undefined(expr));
             }
@@ -168,8 +164,9 @@ impl Templar {
     }
 
     /// Renders a template file with the template module's semantics: `trim_blocks`, no
-    /// `lstrip_blocks`, the text's trailing newline kept, `ansible_managed` defaulted.
-    /// `name` is used in errors and for `template_path` unless the scope sets it.
+    /// `lstrip_blocks`, the text's trailing newlines kept, `ansible_managed` defaulted,
+    /// `{% include %}` resolved next to `name` and in the scope's search paths.
+    /// `name` (the file's path) is used in errors.
     pub fn render_template_file(&self, name: &str, text: &str, scope: &Scope) -> Result<String, TemplateError> {
         self.outermost(scope, || self.engine.render_file(name, text, scope))
     }
