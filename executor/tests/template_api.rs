@@ -304,3 +304,12 @@ fn unsafe_strings_are_never_templated() {
     assert_eq!(t.render_value(&json!("{{ list }}"), &s).unwrap(), json!(["{% x %}", 2]));
     assert_eq!(t.render_value(&json!({"a": {"__ansible_unsafe": "{{ y }}"}}), &s).unwrap(), json!({"a": "{{ y }}"}));
 }
+
+#[test]
+fn conditions_can_be_checked_without_variables() {
+    let t = Templar::new();
+    assert!(t.check_condition("tasks/main.yml", "kafka_enabled | bool and x is defined").is_ok());
+    assert_eq!(t.check_condition("tasks/main.yml", "x ==").unwrap_err().kind, TemplateErrorKind::Syntax);
+    assert_eq!(t.check_condition("tasks/main.yml", "x is definedd").unwrap_err().message, "no test named 'definedd'");
+    assert!(t.check_condition("tasks/main.yml", " ").is_err());
+}

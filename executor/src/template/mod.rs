@@ -185,6 +185,18 @@ impl Templar {
         }
     }
 
+    /// Parses a bare condition (`when:` …) without evaluating it (for `dpctl check`).
+    pub fn check_condition(&self, name: &str, expr: &str) -> Result<(), TemplateError> {
+        let expr = expr.trim();
+        if expr.is_empty() {
+            return Err(TemplateError::condition("Empty conditional expressions are not allowed.").at(Some(name), None));
+        }
+        if is_template(expr) {
+            return self.check_syntax(name, expr);
+        }
+        self.check_syntax(name, &format!("{{{{ {expr} }}}}"))
+    }
+
     /// Whether a rendered value is the `omit` placeholder (the argument must be dropped).
     pub fn is_omit(value: &Json) -> bool {
         value.as_str() == Some(OMIT)
