@@ -18,12 +18,11 @@ pub(crate) const SCOPE_KEY: &str = "__dpctl_scope";
 pub(crate) struct RootVars {
     pub engine: Arc<Engine>,
     pub scope: Scope,
-    hostvars: Mutex<Option<Value>>,
 }
 
 impl RootVars {
     pub fn new(engine: Arc<Engine>, scope: Scope) -> Arc<Self> {
-        Arc::new(RootVars { engine, scope, hostvars: Mutex::new(None) })
+        Arc::new(RootVars { engine, scope })
     }
 
     /// The value of a top-level variable, templated (cached per scope).
@@ -57,10 +56,8 @@ impl Object for RootVars {
         match name {
             SCOPE_KEY => return Some(Value::from_dyn_object(self.clone())),
             "hostvars" if self.scope.inner.hostvars.is_some() => {
-                let mut slot = lock(&self.hostvars);
-                let hv =
-                    slot.get_or_insert_with(|| Value::from_object(Hostvars { engine: self.engine.clone(), scope: self.scope.clone() }));
-                return Some(hv.clone());
+                // Stateless view; other hosts' scopes are cached in this scope (`Scope::for_host`).
+                return Some(Value::from_object(Hostvars { engine: self.engine.clone(), scope: self.scope.clone() }));
             }
             _ => {}
         }
@@ -241,7 +238,7 @@ impl Object for Hostvars {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let scope = self.scope.for_host(key.as_str()?)?;
-        Some(Value::from_object(RootVars { engine: self.engine.clone(), scope, hostvars: Mutex::new(None) }))
+        Some(Value::from_dyn_object(RootVars::new(self.engine.clone(), scope)))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
