@@ -313,3 +313,15 @@ fn conditions_can_be_checked_without_variables() {
     assert_eq!(t.check_condition("tasks/main.yml", "x is definedd").unwrap_err().message, "no test named 'definedd'");
     assert!(t.check_condition("tasks/main.yml", " ").is_err());
 }
+
+#[test]
+fn template_files_see_their_path_and_ansible_managed() {
+    let t = Templar::new();
+    let s = scope(json!({}));
+    let out = t
+        .render_template_file("/srv/roles/kafka/templates/a.j2", "{{ template_path }}|{{ template_fullpath }}|{{ ansible_managed }}\n", &s)
+        .unwrap();
+    assert_eq!(out, "/srv/roles/kafka/templates/a.j2|/srv/roles/kafka/templates/a.j2|Ansible managed\n");
+    let s = scope(json!({"ansible_managed": "Managed by dpctl", "template_path": "a.j2"}));
+    assert_eq!(t.render_template_file("/x/a.j2", "{{ template_path }} {{ ansible_managed }}", &s).unwrap(), "a.j2 Managed by dpctl");
+}

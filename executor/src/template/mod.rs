@@ -168,7 +168,17 @@ impl Templar {
     /// `{% include %}` resolved next to `name` and in the scope's search paths.
     /// `name` (the file's path) is used in errors.
     pub fn render_template_file(&self, name: &str, text: &str, scope: &Scope) -> Result<String, TemplateError> {
-        self.outermost(scope, || self.engine.render_file(name, text, scope))
+        // The template module's `template_path` / `template_fullpath`, unless the caller set them.
+        let mut extra = serde_json::Map::new();
+        if scope.raw_var("template_path").is_none() {
+            extra.insert("template_path".into(), Json::String(name.to_string()));
+        }
+        if scope.raw_var("template_fullpath").is_none() {
+            let full = std::path::absolute(name).map(|p| p.display().to_string()).unwrap_or_else(|_| name.to_string());
+            extra.insert("template_fullpath".into(), Json::String(full));
+        }
+        let scope = if extra.is_empty() { scope.clone() } else { scope.with_vars(extra) };
+        self.outermost(&scope, || self.engine.render_file(name, text, &scope))
     }
 
     /// Parses a template without rendering it (for `dpctl check`): syntax errors, and filters,
