@@ -5,6 +5,7 @@
 use std::io::{self, BufRead, Write};
 
 use modules::protocol::{Hello, Reply, Request, PROTOCOL_VERSION};
+use modules::util::command;
 use modules::{registry, Context, Side};
 
 fn handle(line: &str) -> Reply {
@@ -19,9 +20,15 @@ fn handle(line: &str) -> Reply {
         return Reply::failure(req.id, format!("module '{}' runs in the executor, not on a host", spec.name));
     }
     let ctx = Context { check_mode: req.check, diff: req.diff };
-    match (spec.run)(&req.args, &ctx) {
+    let env: Vec<(String, String)> = req
+        .environment
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect();
+    match command::with_task_env(env, || (spec.run)(&req.args, &ctx)) {
         Ok(outcome) => Reply { id: req.id, failed: false, outcome },
-        Err(e) => Reply::failure(req.id, e.to_string()),
+        Err(e) => Reply { id: req.id, failed: true, outcome: e.into_outcome() },
     }
 }
 

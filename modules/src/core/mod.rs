@@ -1,3 +1,5 @@
 //! Ansible's core modules, with Ansible's names and arguments.
 
+pub mod command;
 pub mod ping;
+pub mod shell;

@@ -1,4 +1,6 @@
 //! Shared building blocks for modules: atomic file writes and running commands.
 
+pub mod boolish;
+pub mod clock;
 pub mod command;
 pub mod fs;
