@@ -15,28 +15,8 @@ use serde_json::Value;
 
 use crate::util::clock;
 use crate::util::command::{self, CommandSpec};
+use crate::util::scalar::Scalar;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
-
-/// A scalar argv element: YAML may give `sleep 1` as a string and a number.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum Scalar {
-    Str(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-}
-
-impl Scalar {
-    pub fn into_string(self) -> String {
-        match self {
-            Scalar::Str(s) => s,
-            Scalar::Int(i) => i.to_string(),
-            Scalar::Float(f) => f.to_string(),
-            Scalar::Bool(b) => if b { "True" } else { "False" }.to_string(),
-        }
-    }
-}
 
 /// Execute a command on the target, without a shell.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -1,5 +1,6 @@
 //! Ansible's core modules, with Ansible's names and arguments.
 
 pub mod command;
+pub mod cron;
 pub mod ping;
 pub mod shell;

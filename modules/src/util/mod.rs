@@ -4,3 +4,4 @@ pub mod boolish;
 pub mod clock;
 pub mod command;
 pub mod fs;
+pub mod scalar;
