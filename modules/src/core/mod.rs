@@ -2,5 +2,7 @@
 
 pub mod command;
 pub mod cron;
+pub mod group;
 pub mod ping;
 pub mod shell;
+pub mod user;

@@ -1,5 +1,6 @@
 //! Shared building blocks for modules: atomic file writes and running commands.
 
+pub mod accounts;
 pub mod boolish;
 pub mod clock;
 pub mod command;

@@ -1,0 +1,109 @@
+//! Creates and removes throwaway accounts named `dpctltest_*`; needs root.
+mod common;
+
+use std::process::Command;
+
+use common::Agent;
+use serde_json::json;
+
+fn require_root() {
+    let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+    assert_eq!(uid.trim(), "0", "user/group tests create real accounts and must run as root");
+}
+
+/// Removes the throwaway accounts even when an assertion fails.
+struct Cleanup(&'static [&'static str], &'static [&'static str]);
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for u in self.0 {
+            let _ = Command::new("userdel").args(["-r", u]).output();
+        }
+        for g in self.1 {
+            let _ = Command::new("groupdel").arg(g).output();
+        }
+    }
+}
+
+fn passwd_line(name: &str) -> Option<String> {
+    std::fs::read_to_string("/etc/passwd").unwrap().lines().find(|l| l.starts_with(&format!("{name}:"))).map(str::to_string)
+}
+
+fn group_line(name: &str) -> Option<String> {
+    std::fs::read_to_string("/etc/group").unwrap().lines().find(|l| l.starts_with(&format!("{name}:"))).map(str::to_string)
+}
+
+#[test]
+fn group_create_modify_remove() {
+    require_root();
+    let _c = Cleanup(&[], &["dpctltest_g1"]);
+    let mut agent = Agent::start();
+    let r = agent.check("group", json!({"name": "dpctltest_g1", "gid": 45671}));
+    assert!(r.outcome.changed && group_line("dpctltest_g1").is_none(), "{r:?}");
+    let r = agent.run("group", json!({"name": "dpctltest_g1", "gid": 45671}));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert_eq!(group_line("dpctltest_g1").unwrap(), "dpctltest_g1:x:45671:");
+    assert_eq!(r.outcome.values["gid"], 45671);
+    assert!(!agent.run("group", json!({"name": "dpctltest_g1", "gid": 45671})).outcome.changed);
+    let r = agent.run("group", json!({"name": "dpctltest_g1", "gid": "45672"}));
+    assert!(r.failed, "gid must be a number: {r:?}");
+    let r = agent.run("group", json!({"name": "dpctltest_g1", "gid": 45672}));
+    assert!(r.outcome.changed && group_line("dpctltest_g1").unwrap().contains(":45672:"));
+    let r = agent.check("group", json!({"name": "dpctltest_g1", "state": "absent"}));
+    assert!(r.outcome.changed && group_line("dpctltest_g1").is_some());
+    assert!(agent.run("group", json!({"name": "dpctltest_g1", "state": "absent"})).outcome.changed);
+    assert!(group_line("dpctltest_g1").is_none());
+    assert!(!agent.run("group", json!({"name": "dpctltest_g1", "state": "absent"})).outcome.changed);
+    let r = agent.run("group", json!({"name": "dpctltest_g1", "state": "gone"}));
+    assert!(r.failed && r.outcome.msg.unwrap().contains("unknown variant"));
+}
+
+#[test]
+fn user_create_modify_groups_and_remove() {
+    require_root();
+    let _c = Cleanup(&["dpctltest_u1"], &["dpctltest_ug1", "dpctltest_ug2"]);
+    let mut agent = Agent::start();
+    for g in ["dpctltest_ug1", "dpctltest_ug2"] {
+        assert!(agent.run("group", json!({"name": g})).outcome.changed);
+    }
+    let args = json!({"name": "dpctltest_u1", "shell": "/bin/sh", "comment": "test account", "groups": "dpctltest_ug1",
+        "home": "/tmp/dpctltest_u1_home", "password": "$6$salt$abc"});
+    let r = agent.check("user", args.clone());
+    assert!(r.outcome.changed && passwd_line("dpctltest_u1").is_none(), "{r:?}");
+
+    let r = agent.run("user", args.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    let line = passwd_line("dpctltest_u1").unwrap();
+    assert!(line.ends_with(":test account:/tmp/dpctltest_u1_home:/bin/sh"), "{line}");
+    assert!(std::path::Path::new("/tmp/dpctltest_u1_home").is_dir());
+    assert!(group_line("dpctltest_ug1").unwrap().ends_with(":dpctltest_u1"));
+    assert_eq!(r.outcome.values["password"], "NOT_LOGGING_PASSWORD");
+    assert_eq!(r.outcome.values["uid"].as_u64().unwrap().to_string(), line.split(':').nth(2).unwrap());
+
+    let r = agent.run("user", args.clone());
+    assert!(!r.failed && !r.outcome.changed, "second run is ok: {r:?}");
+
+    // append adds without removing; a plain list replaces.
+    let r = agent.run("user", json!({"name": "dpctltest_u1", "groups": ["dpctltest_ug2"], "append": "yes"}));
+    assert!(r.outcome.changed);
+    assert!(
+        group_line("dpctltest_ug1").unwrap().ends_with(":dpctltest_u1") && group_line("dpctltest_ug2").unwrap().ends_with(":dpctltest_u1")
+    );
+    assert!(!agent.run("user", json!({"name": "dpctltest_u1", "groups": ["dpctltest_ug2"], "append": true})).outcome.changed);
+    let r = agent.check("user", json!({"name": "dpctltest_u1", "groups": ["dpctltest_ug2"], "shell": "/bin/bash"}));
+    assert!(r.outcome.changed && group_line("dpctltest_ug1").unwrap().ends_with(":dpctltest_u1"), "check changed nothing");
+    assert!(agent.run("user", json!({"name": "dpctltest_u1", "groups": ["dpctltest_ug2"], "shell": "/bin/bash"})).outcome.changed);
+    assert!(!group_line("dpctltest_ug1").unwrap().contains("dpctltest_u1"));
+    assert!(passwd_line("dpctltest_u1").unwrap().ends_with(":/bin/bash"));
+
+    let r = agent.run("user", json!({"name": "dpctltest_u1", "groups": ["dpctltest_nogroup"]}));
+    assert!(r.failed && r.outcome.msg.unwrap().contains("Group dpctltest_nogroup does not exist"));
+    let r = agent.run("user", json!({"name": "dpctltest_u1", "uid": "many"}));
+    assert!(r.failed);
+
+    let gone = json!({"name": "dpctltest_u1", "state": "absent", "remove": true});
+    assert!(agent.check("user", gone.clone()).outcome.changed && passwd_line("dpctltest_u1").is_some());
+    let r = agent.run("user", gone.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert!(passwd_line("dpctltest_u1").is_none() && !std::path::Path::new("/tmp/dpctltest_u1_home").exists());
+    assert!(!agent.run("user", gone).outcome.changed);
+}
