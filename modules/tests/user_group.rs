@@ -6,6 +6,9 @@ use std::process::Command;
 use common::Agent;
 use serde_json::json;
 
+/// useradd/groupadd lock /etc/passwd and /etc/group: one test at a time.
+static ACCOUNTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn require_root() {
     let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
     assert_eq!(uid.trim(), "0", "user/group tests create real accounts and must run as root");
@@ -35,6 +38,7 @@ fn group_line(name: &str) -> Option<String> {
 #[test]
 fn group_create_modify_remove() {
     require_root();
+    let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
     let _c = Cleanup(&[], &["dpctltest_g1"]);
     let mut agent = Agent::start();
     let r = agent.check("group", json!({"name": "dpctltest_g1", "gid": 45671}));
@@ -60,6 +64,7 @@ fn group_create_modify_remove() {
 #[test]
 fn user_create_modify_groups_and_remove() {
     require_root();
+    let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
     let _c = Cleanup(&["dpctltest_u1"], &["dpctltest_ug1", "dpctltest_ug2"]);
     let mut agent = Agent::start();
     for g in ["dpctltest_ug1", "dpctltest_ug2"] {

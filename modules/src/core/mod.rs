@@ -1,5 +1,6 @@
 //! Ansible's core modules, with Ansible's names and arguments.
 
+pub mod authorized_key;
 pub mod command;
 pub mod cron;
 pub mod group;
