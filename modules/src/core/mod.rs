@@ -7,3 +7,4 @@ pub mod group;
 pub mod ping;
 pub mod shell;
 pub mod user;
+pub mod wait_for;
