@@ -3,6 +3,7 @@
 pub mod authorized_key;
 pub mod command;
 pub mod cron;
+pub mod git;
 pub mod group;
 pub mod ping;
 pub mod shell;
