@@ -7,5 +7,6 @@ pub mod git;
 pub mod group;
 pub mod ping;
 pub mod shell;
+pub mod uri;
 pub mod user;
 pub mod wait_for;
