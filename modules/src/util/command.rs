@@ -18,6 +18,10 @@ pub struct CommandSpec {
     pub chdir: Option<PathBuf>,
     pub stdin: Option<Vec<u8>>,
     pub env: Vec<(String, String)>,
+    /// Collect stdout/stderr through temp files instead of pipes, and wait only for the
+    /// process to exit: an init script that leaves a daemon holding its output open
+    /// (the classic `service X start` hang) cannot block the module.
+    pub output_via_files: bool,
 }
 
 impl CommandSpec {
@@ -116,6 +120,7 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
     let resolved = which(program).unwrap_or_else(|| PathBuf::from(program));
     let mut cmd = Command::new(&resolved);
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let files = if spec.output_via_files { Some(OutputFiles::create(&mut cmd)?) } else { None };
     cmd.stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     if let Some(dir) = &spec.chdir {
         cmd.current_dir(dir);
@@ -130,12 +135,53 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
             let _ = pipe.write_all(&input);
         });
     }
+    if let Some(files) = files {
+        let status = child.wait().map_err(|e| ModuleError::io(format!("waiting for {program}"), e))?;
+        return Ok(files.collect(status.code().unwrap_or(-1)));
+    }
     let out = child.wait_with_output().map_err(|e| ModuleError::io(format!("waiting for {program}"), e))?;
     Ok(CommandOutput {
         rc: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
+}
+
+/// Unlinked temp files standing in for the stdout/stderr pipes.
+struct OutputFiles {
+    out: std::fs::File,
+    err: std::fs::File,
+}
+
+impl OutputFiles {
+    fn create(cmd: &mut Command) -> Result<OutputFiles, ModuleError> {
+        let open = |tag: &str| -> Result<std::fs::File, ModuleError> {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            let path = std::env::temp_dir().join(format!(".dpctl-{tag}-{}-{nanos}", std::process::id()));
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(|e| ModuleError::io(format!("creating {}", path.display()), e))?;
+            let _ = std::fs::remove_file(&path);
+            Ok(f)
+        };
+        let (out, err) = (open("out")?, open("err")?);
+        let clone = |f: &std::fs::File| f.try_clone().map_err(|e| ModuleError::io("duplicating an output file", e));
+        cmd.stdout(Stdio::from(clone(&out)?)).stderr(Stdio::from(clone(&err)?));
+        Ok(OutputFiles { out, err })
+    }
+
+    fn collect(self, rc: i32) -> CommandOutput {
+        use std::io::{Read, Seek};
+        let read = |mut f: std::fs::File| {
+            let mut buf = Vec::new();
+            let _ = f.rewind().and_then(|_| f.read_to_end(&mut buf));
+            String::from_utf8_lossy(&buf).into_owned()
+        };
+        CommandOutput { rc, stdout: read(self.out), stderr: read(self.err) }
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +193,16 @@ mod tests {
         let out = run(&CommandSpec::new(["printf", "%s|", "a b", "$HOME"])).unwrap();
         assert_eq!(out.stdout, "a b|$HOME|");
         assert_eq!(out.rc, 0);
+    }
+
+    #[test]
+    fn output_via_files_does_not_wait_for_leftover_children() {
+        let mut spec = CommandSpec::new(["sh", "-c", "echo started; sleep 20 & echo err >&2"]);
+        spec.output_via_files = true;
+        let t = std::time::Instant::now();
+        let out = run(&spec).unwrap();
+        assert!(t.elapsed() < std::time::Duration::from_secs(15), "returned when sh exited");
+        assert_eq!((out.rc, out.stdout.as_str(), out.stderr.as_str()), (0, "started\n", "err\n"));
     }
 
     #[test]

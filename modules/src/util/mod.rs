@@ -6,3 +6,4 @@ pub mod clock;
 pub mod command;
 pub mod fs;
 pub mod scalar;
+pub mod services;
