@@ -1,10 +1,12 @@
 //! Ansible's core modules, with Ansible's names and arguments.
 
+pub mod apt;
 pub mod authorized_key;
 pub mod command;
 pub mod cron;
 pub mod git;
 pub mod group;
+pub mod package;
 pub mod ping;
 pub mod service;
 pub mod service_facts;

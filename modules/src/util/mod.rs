@@ -1,6 +1,7 @@
 //! Shared building blocks for modules: atomic file writes and running commands.
 
 pub mod accounts;
+pub mod apt;
 pub mod boolish;
 pub mod clock;
 pub mod command;
