@@ -1,6 +1,8 @@
 //! Ansible's core modules, with Ansible's names and arguments.
 
 pub mod apt;
+pub mod apt_key;
+pub mod apt_repository;
 pub mod authorized_key;
 pub mod command;
 pub mod cron;
