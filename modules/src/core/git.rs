@@ -142,7 +142,7 @@ impl Git {
         if let (Some(d), Target::Branch(name) | Target::Tag(name)) = (&depth, target) {
             args.extend(["--depth", d, "--branch", name]);
         }
-        args.extend([self.repo.as_str(), dest.as_str()]);
+        args.extend(["--", self.repo.as_str(), dest.as_str()]);
         self.git(None, &args)?;
         Ok(())
     }

@@ -77,7 +77,7 @@ impl Group {
 impl Module for Group {
     const NAME: &'static str = "group";
     fn run(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
-        if self.name.is_empty() || self.name.contains([':', ',', '\n']) {
+        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains([':', ',', '\n', '/']) {
             return Err(ModuleError::BadArgs(format!("invalid group name {:?}", self.name)));
         }
         let plan = self.plan()?;

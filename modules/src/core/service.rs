@@ -86,6 +86,9 @@ impl Request<'_> {
 
     /// Query, decide, and (outside check mode) act. Fills `changed`, `name`, `state`, `enabled`.
     pub fn apply(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
+        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains(['/', '\n']) {
+            return Err(ModuleError::BadArgs(format!("invalid service name {:?}", self.name)));
+        }
         if self.state.is_none() && self.enabled.is_none() {
             return Err(ModuleError::BadArgs("Neither argument state nor enabled are set".into()));
         }

@@ -203,7 +203,7 @@ impl User {
 impl Module for User {
     const NAME: &'static str = "user";
     fn run(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
-        if self.name.is_empty() || self.name.contains([':', ',', '\n', '/']) {
+        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains([':', ',', '\n', '/']) {
             return Err(ModuleError::BadArgs(format!("invalid user name {:?}", self.name)));
         }
         let current = accounts::user(&self.name)?;
