@@ -56,7 +56,8 @@ fn argv_chdir_stdin_removes_and_failure() {
     assert_eq!((r.outcome.values["rc"].clone(), r.outcome.values["stderr"].clone()), (json!(3), json!("err")));
 
     let r = agent.run("command", json!({"argv": ["/no/such/program"]}));
-    assert!(r.failed && r.outcome.msg.unwrap().contains("/no/such/program"));
+    assert!(r.failed && !r.outcome.changed && r.outcome.values["rc"] == 2);
+    assert!(r.outcome.msg.unwrap().starts_with("Error executing command: cannot run /no/such/program"));
 }
 
 #[test]

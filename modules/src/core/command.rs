@@ -151,8 +151,10 @@ impl Execution<'_> {
         let out = match command::run(&spec) {
             Ok(out) => out,
             Err(e) => {
+                // As Ansible: a program that cannot be started is rc 2, not a change.
+                o.changed = false;
                 o.values.insert("rc".into(), 2.into());
-                return Err(ModuleError::failed_with(o, e.to_string()));
+                return Err(ModuleError::failed_with(o, format!("Error executing command: {e}")));
             }
         };
         let ended = SystemTime::now();

@@ -220,7 +220,8 @@ impl Module for Uri {
             .with("redirected", final_url.trim_end_matches('/') != self.url.trim_end_matches('/'))
             .with("elapsed", started.elapsed().as_secs())
             .with("content_length", content_length)
-            .with("cookies", Map::new());
+            .with("cookies", Map::new())
+            .with("cookies_string", "");
         let text = String::from_utf8_lossy(&content).into_owned();
         let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         let sub = mime.split('/').nth(1).unwrap_or("");
