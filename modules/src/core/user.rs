@@ -209,8 +209,9 @@ impl Module for User {
         let current = accounts::user(&self.name)?;
         let mut o = Outcome::default().with("name", self.name.clone());
         if self.state == PresentAbsent::Absent {
-            o = o.with("state", "absent").with("force", self.force).with("remove", self.remove);
+            o = o.with("state", "absent");
             if current.is_some() {
+                o = o.with("force", self.force).with("remove", self.remove);
                 o.changed = true;
                 if !ctx.check_mode {
                     let mut argv = vec!["userdel".to_string()];
