@@ -74,13 +74,16 @@ pub struct Cron {
     /// Save a copy of the crontab before changing it; the path is returned as `backup_file`.
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
     pub backup: bool,
+    /// Minute (`0-59`, `*`, `*/5`, …).
     #[serde(default = "star", deserialize_with = "crate::util::scalar::string")]
     pub minute: String,
+    /// Hour (`0-23`, `*`, `*/2`, …).
     #[serde(default = "star", deserialize_with = "crate::util::scalar::string")]
     pub hour: String,
     /// Day of the month.
     #[serde(default = "star", alias = "dom", deserialize_with = "crate::util::scalar::string")]
     pub day: String,
+    /// Month (`1-12`, `*`, …).
     #[serde(default = "star", deserialize_with = "crate::util::scalar::string")]
     pub month: String,
     /// Day of the week.
