@@ -54,6 +54,11 @@ impl SpecialTime {
 }
 
 /// Manage cron.d and crontab entries.
+///
+/// Entries carry the same `#Ansible: NAME` marker Ansible writes, so both tools
+/// manage the same crontab. `cron_file` may be any absolute path (also how tests
+/// and staging trees point the module at a throwaway file); without it the user's
+/// crontab is read and written with `crontab [-u USER]`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cron {

@@ -26,6 +26,10 @@ pub enum BodyFormat {
 }
 
 /// Interacts with web services.
+///
+/// Differences from Ansible: basic auth is always sent with the first request;
+/// no `form-multipart`, `unix_socket`, `src`, client certificates or netrc;
+/// `msg` uses the standard reason phrase. Skipped in check mode, as in Ansible.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Uri {
