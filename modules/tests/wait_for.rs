@@ -24,7 +24,7 @@ fn port_started_after_a_while_and_banner_regex() {
         }
     });
     let mut agent = Agent::start();
-    let r = agent.run("wait_for", json!({"port": port, "timeout": 10}));
+    let r = agent.run("wait_for", json!({"port": port.to_string(), "timeout": "10"}));
     assert!(!r.failed && !r.outcome.changed, "{r:?}");
     assert!(r.outcome.values["elapsed"].as_u64().unwrap() >= 1);
     assert_eq!((r.outcome.values["state"].clone(), r.outcome.values["port"].clone()), (json!("started"), json!(port)));

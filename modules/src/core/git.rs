@@ -36,7 +36,7 @@ pub struct Git {
     #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]
     pub clone: bool,
     /// Shallow clone/fetch with this many commits (branches, tags and HEAD).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub depth: Option<u32>,
     /// The remote's name.
     #[serde(default = "origin")]

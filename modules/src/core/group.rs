@@ -21,7 +21,7 @@ pub struct Group {
     /// The group's name.
     pub name: String,
     /// The group's number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub gid: Option<u32>,
     /// Create a system group (a number from the system range).
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]

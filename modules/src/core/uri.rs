@@ -54,7 +54,7 @@ pub struct Uri {
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
     pub return_content: bool,
     /// Seconds for the whole request.
-    #[serde(default = "thirty")]
+    #[serde(default = "thirty", deserialize_with = "crate::util::scalar::int")]
     pub timeout: u64,
     /// Verify the server's TLS certificate.
     #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]

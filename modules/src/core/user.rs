@@ -27,7 +27,7 @@ pub struct User {
     #[serde(alias = "user")]
     pub name: String,
     /// The account's number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub uid: Option<u32>,
     /// Allow a `uid` another account already has.
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]

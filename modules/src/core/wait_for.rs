@@ -46,7 +46,7 @@ pub struct WaitFor {
     #[serde(default = "localhost")]
     pub host: String,
     /// TCP port to wait for.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub port: Option<u16>,
     /// File to wait for (`present`/`started`: exists; `absent`: gone).
     #[serde(default)]
@@ -58,16 +58,16 @@ pub struct WaitFor {
     #[serde(default)]
     pub search_regex: Option<String>,
     /// Seconds to wait at most.
-    #[serde(default = "three_hundred")]
+    #[serde(default = "three_hundred", deserialize_with = "crate::util::scalar::int")]
     pub timeout: u64,
     /// Seconds to wait before starting to check.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int")]
     pub delay: u64,
     /// Seconds between checks.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "crate::util::scalar::int")]
     pub sleep: u64,
     /// Seconds to wait for one connection attempt.
-    #[serde(default = "five")]
+    #[serde(default = "five", deserialize_with = "crate::util::scalar::int")]
     pub connect_timeout: u64,
     /// The failure message instead of the default one.
     #[serde(default)]
