@@ -55,7 +55,7 @@ pub struct Service {
     #[serde(default)]
     pub pattern: Option<String>,
     /// Seconds between stop and start for `restarted`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub sleep: Option<u64>,
     /// The service manager (`auto`: systemd when PID 1 is systemd, else init scripts).
     #[serde(default = "auto", rename = "use")]
