@@ -6,6 +6,7 @@ pub mod apt_repository;
 pub mod authorized_key;
 pub mod command;
 pub mod cron;
+pub mod free_form;
 pub mod git;
 pub mod group;
 pub mod package;
