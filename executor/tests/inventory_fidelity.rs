@@ -32,7 +32,11 @@ fn load_case(dir: &Path) -> Inventory {
         .into_iter()
         .map(|s| if s.contains(',') && !dir.join(&s).exists() { s } else { dir.join(&s).display().to_string() })
         .collect();
-    Inventory::load(&sources).unwrap_or_else(|d| panic!("{}: {d}", dir.display()))
+    let mut inv = Inventory::load(&sources).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
+    if let Some(pb) = lines(&dir.join("playbook_dir.list")).first() {
+        inv.add_playbook_dir(&dir.join(pb)).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
+    }
+    inv
 }
 
 fn pretty(v: &Value) -> String {
@@ -127,6 +131,7 @@ cases!(
     ini_pending,
     localhost_cases,
     multi_sources,
+    playbook_dir,
     ranges,
     ungrouped,
     vars_dirs_dirs,
