@@ -131,6 +131,7 @@ cases!(
     ini_pending,
     localhost_cases,
     multi_sources,
+    patterns,
     playbook_dir,
     ranges,
     ungrouped,

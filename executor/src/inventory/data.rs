@@ -38,7 +38,7 @@ pub struct Host {
     pub source: Option<PathBuf>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Data {
     pub groups: Vec<Group>,
     pub group_index: HashMap<String, usize>,

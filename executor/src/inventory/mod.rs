@@ -56,7 +56,7 @@ const INTERNAL_VARS: [&str; 14] = [
 ];
 
 /// Every host and group from the `-i` sources, with their variables.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Inventory {
     data: Data,
     /// The `-i` sources as given.
@@ -82,6 +82,11 @@ impl Inventory {
             }
         }
         data.reconcile();
+        for g in &data.groups {
+            if data.host_index.contains_key(&g.name) {
+                warnings.push(Diagnostic::warning(format!("found both a group and a host named '{}'", g.name)));
+            }
+        }
         let group_names: Vec<String> = data.groups.iter().map(|g| g.name.clone()).collect();
         let mut host_names: Vec<String> = data.hosts.iter().map(|h| h.name.clone()).collect();
         host_names.extend(LOCALHOST_NAMES.iter().map(|s| s.to_string()));

@@ -119,3 +119,35 @@ fn host_list_source_has_no_inventory_dir() {
     assert_eq!(inv.host_vars("b"), json!({"ansible_port": 2222}).as_object().unwrap().clone());
     assert_eq!(inv.inventory_dir("a"), None);
 }
+
+/// Random bytes from a small alphabet of meaningful characters: nothing may panic.
+#[test]
+fn arbitrary_input_never_panics() {
+    let alphabet: Vec<char> = "[]:,=!&~*?.-_ \t\n\"'\\#;{}()01a9zé:vars:children".chars().collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for i in 0..3000 {
+        let len = (next() % 40) as usize;
+        let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        let _ = literal_eval(&text);
+        let _ = expand_host_pattern(&text);
+        let _ = ini::shlex_split(&text);
+        let mut data = data::Data::new();
+        let _ = ini::parse(&crate::source::Source::new("fuzz.ini", text.clone()), &mut data);
+        if i % 50 == 0 {
+            write(tmp.path(), "f.ini", &format!("[g]\nh1\n{text}\n"));
+            if let Ok(inv) = Inventory::load(&[tmp.path().join("f.ini").display().to_string()]) {
+                let _ = inv.select(&text);
+                let _ = inv.select_limited("all", Some(&text));
+                let _ = inv.to_list_json();
+                let _ = inv.to_graph("all", true);
+            }
+        }
+    }
+}
