@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dpctl::inventory::Inventory;
+use dpctl::inventory::{ansible_json_text, Inventory};
 use serde_json::Value;
 
 fn cases_dir() -> PathBuf {
@@ -52,6 +52,14 @@ fn check_case(name: &str) {
     let actual = inv.to_list_json();
     if actual != expected {
         failures.push(format!("--list differs\n--- ansible\n{}\n--- dpctl\n{}", pretty(&expected), pretty(&actual)));
+    } else {
+        // Same value; the text must be Ansible's too (sorted keys, indent, escapes), so `dpctl inventory --list`
+        // can print exactly what `ansible-inventory --list` prints.
+        let text = std::fs::read_to_string(dir.join("expected-list.json")).unwrap_or_default();
+        let ours = ansible_json_text(&actual);
+        if ours.trim_end() != text.trim_end() {
+            failures.push(format!("--list text differs\n--- ansible\n{text}\n--- dpctl\n{ours}"));
+        }
     }
 
     for host in lines(&dir.join("host.list")) {

@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 
 use data::{Data, ALL};
 pub use data::{Group, Host, Vars};
+pub use output::{ansible_json_text, python_repr, python_str};
 pub use pattern::Selection;
 pub use pyliteral::{ini_value, literal_eval};
 pub use ranges::expand_host_pattern;
