@@ -239,6 +239,14 @@ impl Inventory {
             .collect()
     }
 
+    /// A group's direct child groups, in the order they were added.
+    pub fn group_children(&self, group: &str) -> Vec<String> {
+        self.data
+            .group(group)
+            .map(|g| self.data.groups[g].children.iter().map(|&c| self.data.groups[c].name.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Hosts of one group, its descendants included, in Ansible's order.
     pub fn group_hosts(&self, group: &str) -> Vec<String> {
         match self.data.group(group) {

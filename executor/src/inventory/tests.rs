@@ -32,6 +32,8 @@ fn magic_inventory_values() {
     assert_eq!(inv.inventory_dir("k1").unwrap(), tmp.path().join("inv"));
     assert_eq!(inv.inventory_file("z1").unwrap(), tmp.path().join("inv/hosts"));
     assert_eq!(inv.group_hosts("zk"), ["z1", "k1"]);
+    assert_eq!(inv.group_children("all"), ["ungrouped", "pipeline"]);
+    assert_eq!(inv.group_children("pipeline"), ["kafka", "zk"]);
 }
 
 #[test]
