@@ -105,7 +105,7 @@ fn show_vars(vars: &Map<String, Value>, depth: usize, lines: &mut Vec<String>) {
 }
 
 /// JSON text as `ansible-inventory` prints it (`json.dumps(sort_keys=True, indent=4)`: sorted keys, four-space
-/// indent, non-ASCII escaped, Python's float spelling), without a final newline.
+/// indent, Python's float spelling), without a final newline.
 pub fn ansible_json_text(v: &Value) -> String {
     let mut out = String::new();
     write_json(v, 0, &mut out);
@@ -153,7 +153,8 @@ fn write_json(v: &Value, depth: usize, out: &mut String) {
     }
 }
 
-/// A JSON string with Python's `ensure_ascii` escaping.
+/// A JSON string as Ansible's encoder writes it (`ensure_ascii` off: only quotes, backslashes and control characters
+/// are escaped).
 fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -165,7 +166,7 @@ fn json_string(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+            c if (c as u32) < 0x20 => {
                 let mut buf = [0u16; 2];
                 for unit in c.encode_utf16(&mut buf) {
                     out.push_str(&format!("\\u{:04x}", unit));
@@ -242,8 +243,8 @@ mod tests {
 
     #[test]
     fn json_text_like_python() {
-        let v = json!({"b": [1, 2.0, "é\n"], "a": {}, "c": [], "d": {"y": null, "x": true}});
-        let want = "{\n    \"a\": {},\n    \"b\": [\n        1,\n        2.0,\n        \"\\u00e9\\n\"\n    ],\n    \"c\": [],\n    \"d\": {\n        \"x\": true,\n        \"y\": null\n    }\n}";
+        let v = json!({"b": [1, 2.0, "é\n", 1e20], "a": {}, "c": [], "d": {"y": null, "x": true}});
+        let want = "{\n    \"a\": {},\n    \"b\": [\n        1,\n        2.0,\n        \"é\\n\",\n        1e+20\n    ],\n    \"c\": [],\n    \"d\": {\n        \"x\": true,\n        \"y\": null\n    }\n}";
         assert_eq!(ansible_json_text(&v), want);
     }
 }
