@@ -153,3 +153,13 @@ fn arbitrary_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn host_and_group_with_one_name_warns_and_the_host_wins() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "hosts", "[web]\nweb\nweb2\n");
+    let inv = load(tmp.path(), &["hosts"]);
+    assert!(inv.warnings().iter().any(|d| d.message == "found both a group and a host named 'web'"));
+    assert_eq!(inv.select("web").unwrap(), ["web"]);
+    assert_eq!(inv.select("web*").unwrap(), ["web", "web2"]);
+}
