@@ -2,6 +2,7 @@
 //!
 //! The flow from YAML to a host is described in `docs/architecture.md`.
 
+pub mod connection;
 pub mod diag;
 pub mod source;
 pub mod yaml;
