@@ -310,3 +310,20 @@ async fn sudo_asking_for_a_password_is_a_become_failure() {
     assert!(err.to_string().contains("sudoers"), "{err}");
     pool.close_all().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_agent_is_an_agent_failure_and_is_restarted_on_the_same_connection() {
+    let fleet = Fleet::start(1);
+    let pool = Pool::new(opts_with(&support::agent_binary()));
+    let p = params(&fleet, 0, pool.options());
+    let pid = pool.agent_hello(&p, None).await.unwrap().pid;
+    let st = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+    assert!(st.success());
+    let err = pool.call(&p, None, ping(1, "x")).await.unwrap_err();
+    assert!(matches!(err, ConnError::Agent { .. }) && !err.is_unreachable(), "{err:?}");
+    assert_eq!(pong(&pool.call(&p, None, ping(2, "back")).await.unwrap()), "back");
+    assert_ne!(pool.agent_hello(&p, None).await.unwrap().pid, pid);
+    let c = pool.counts();
+    assert_eq!((c.ssh_connects, c.agents_started, c.agent_uploads, c.agent_cache_hits), (1, 2, 1, 1));
+    pool.close_all().await;
+}

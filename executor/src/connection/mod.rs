@@ -123,7 +123,10 @@ impl Pool {
             let mut state = slot.lock().await;
             self.session(&mut state, params, become_user).await?
         };
-        session.call(req).await.map_err(|e| self.call_error(params, become_user, &session, ssh.as_deref(), e))
+        match session.call(req).await {
+            Ok(reply) => Ok(reply),
+            Err(e) => Err(self.call_error(params, become_user, &session, ssh.as_deref(), e).await),
+        }
     }
 
     /// The Hello of the agent that serves (`params`, `become_user`), starting it if needed.
@@ -165,7 +168,8 @@ impl Pool {
                 return Ok((s.clone(), state.ssh.clone()));
             }
         }
-        state.agents.remove(&key);
+        // A dead agent may mean a dead connection that russh has not noticed yet.
+        let agent_died = state.agents.remove(&key).is_some();
         let label = &params.inventory_hostname;
         if let Some(user) = become_user {
             if params.become_method != "sudo" {
@@ -190,8 +194,12 @@ impl Pool {
             }
             ConnKind::Ssh => {
                 let bin = self.binary(true).await?;
+                let reusable = match &state.ssh {
+                    Some(c) => !c.is_closed() && (!agent_died || c.is_alive().await),
+                    None => false,
+                };
                 let conn = match &state.ssh {
-                    Some(c) if !c.is_closed() => c.clone(),
+                    Some(c) if reusable => c.clone(),
                     _ => {
                         state.ssh = None;
                         state.agents.clear();
@@ -238,7 +246,7 @@ impl Pool {
         .cloned()
     }
 
-    fn call_error(
+    async fn call_error(
         &self,
         params: &ConnParams,
         become_user: Option<&str>,
@@ -247,8 +255,10 @@ impl Pool {
         e: SessionError,
     ) -> ConnError {
         let label = &params.inventory_hostname;
-        if ssh.is_some_and(|c| c.is_closed()) {
-            return ConnError::unreachable(label, format!("connection to {} lost: {e}", params.address()));
+        if let Some(conn) = ssh {
+            if matches!(e, SessionError::Closed(_)) && !conn.is_alive().await {
+                return ConnError::unreachable(label, format!("connection to {} lost: {e}", params.address()));
+            }
         }
         let err = session.stderr_text();
         let who = become_user.map(|u| format!(" (as {u})")).unwrap_or_default();

@@ -278,6 +278,20 @@ impl SshConnection {
         })
     }
 
+    /// Whether the connection still works: the agent's channel can end with
+    /// the TCP connection before russh notices, so ask the server.
+    pub async fn is_alive(&self) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        let probe = async {
+            let ch = self.handle.channel_open_session().await.ok()?;
+            let _ = ch.close().await;
+            Some(())
+        };
+        matches!(tokio::time::timeout(Duration::from_secs(5), probe).await, Ok(Some(())))
+    }
+
     pub async fn disconnect(&self) {
         let _ = self.handle.disconnect(Disconnect::ByApplication, "", "en").await;
     }
