@@ -85,7 +85,10 @@ async fn a_changed_or_damaged_agent_is_uploaded_again() {
     let cached = fleet.hosts[0].home.join(".cache/dpctl/agents").join(AgentBinary::load(&second).unwrap().cache_name());
     let mut bytes = std::fs::read(&cached).unwrap();
     bytes.push(b'!');
+    // Replace rather than rewrite: the previous agent may still be exiting (ETXTBSY).
+    std::fs::remove_file(&cached).unwrap();
     std::fs::write(&cached, bytes).unwrap();
+    std::fs::set_permissions(&cached, std::fs::Permissions::from_mode(0o700)).unwrap();
     let pool = Pool::new(opts_with(&second));
     pool.call(&params(&fleet, 0, pool.options()), None, ping(1, "c")).await.unwrap();
     assert_eq!((pool.counts().agent_uploads, pool.counts().agent_cache_hits), (1, 0));
