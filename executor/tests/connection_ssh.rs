@@ -330,3 +330,24 @@ async fn a_killed_agent_is_an_agent_failure_and_is_restarted_on_the_same_connect
     assert_eq!((c.ssh_connects, c.agents_started, c.agent_uploads, c.agent_cache_hits), (1, 2, 1, 1));
     pool.close_all().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_known_hosts_written_by_ssh_keygen_are_understood() {
+    let fleet = Fleet::start(1);
+    let hashed = fleet.dir.path().join("hashed_known_hosts");
+    std::fs::copy(&fleet.known_hosts, &hashed).unwrap();
+    let st =
+        std::process::Command::new("ssh-keygen").arg("-H").arg("-f").arg(&hashed).stdout(std::process::Stdio::null()).status().unwrap();
+    assert!(st.success());
+    let text = std::fs::read_to_string(&hashed).unwrap();
+    assert!(text.starts_with("|1|") && !text.contains("127.0.0.1"), "{text}");
+    let mut vars = fleet.host_vars(0);
+    vars.insert(
+        "ansible_ssh_common_args".into(),
+        json!(format!("-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes", hashed.display())),
+    );
+    let pool = Pool::new(opts_with(&support::agent_binary()));
+    let p = ConnParams::from_host_vars("host1", &vars, pool.options()).unwrap();
+    assert_eq!(pong(&pool.call(&p, None, ping(1, "hashed")).await.unwrap()), "hashed");
+    pool.close_all().await;
+}

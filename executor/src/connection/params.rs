@@ -43,7 +43,8 @@ impl Default for ConnOptions {
 }
 
 impl ConnOptions {
-    /// Defaults, with `ANSIBLE_HOST_KEY_CHECKING` and `DPCTL_AGENT` applied.
+    /// Defaults, with `ANSIBLE_HOST_KEY_CHECKING` applied (`DPCTL_AGENT` is
+    /// read when the agent binary is located).
     pub fn from_env() -> Self {
         let mut opts = ConnOptions::default();
         if let Ok(v) = std::env::var("ANSIBLE_HOST_KEY_CHECKING") {
