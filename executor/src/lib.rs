@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 //pub mod connection;
+pub mod connection;
 pub mod diag;
 pub mod engine;
 pub mod inventory;
