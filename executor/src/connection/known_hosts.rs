@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use data_encoding::BASE64;
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use russh::keys::PublicKey;
 
 /// The outcome of looking a host key up.
@@ -136,7 +136,7 @@ fn hashed_match(pat: &str, name: &str) -> bool {
     let mut parts = pat.split('|').skip(2);
     let (Some(salt), Some(hash)) = (parts.next(), parts.next()) else { return false };
     let (Ok(salt), Ok(hash)) = (BASE64.decode(salt.as_bytes()), BASE64.decode(hash.as_bytes())) else { return false };
-    let Ok(mac) = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(&salt) else { return false };
+    let Ok(mac) = <hmac::Hmac<sha1::Sha1> as Mac>::new_from_slice(&salt) else { return false };
     mac.chain_update(name.as_bytes()).verify_slice(&hash).is_ok()
 }
 

@@ -256,7 +256,14 @@ impl Runner {
                 continue;
             }
             for (next, group) in groups {
-                let end = self.run_group(ps, hosts, &mut cursors, &next, &group, handlers, false).await;
+                let (end, flush) = self.run_group(ps, hosts, &mut cursors, &next, &group, handlers, false).await;
+                if flush {
+                    // meta: flush_handlers
+                    let e = self.flush_handlers(ps, hosts, order, handlers).await;
+                    if e != PlayEnd::Continue {
+                        return e;
+                    }
+                }
                 if end != PlayEnd::Continue {
                     return end;
                 }
@@ -314,11 +321,11 @@ impl Runner {
         group: &[String],
         handlers: &mut Arc<Vec<RtItem>>,
         is_handler: bool,
-    ) -> PlayEnd {
+    ) -> (PlayEnd, bool) {
         let task = &next.task;
         let tags = keywords::tags(ps.play, &next.chain, task);
         if !is_handler && !keywords::selected(&tags, &self.config.tags, &self.config.skip_tags) {
-            return PlayEnd::Continue;
+            return (PlayEnd::Continue, false);
         }
         self.out().task_start(&task.display_name(), is_handler);
         let exec = Exec { ps, shared: &self.shared };
@@ -384,16 +391,10 @@ impl Runner {
             }
             hosts.insert(hr.name.clone(), hr);
         }
-        if flush && !is_handler {
-            let e = self.flush_handlers(ps, hosts, group, handlers).await;
-            if e != PlayEnd::Continue {
-                end = e;
-            }
-        }
         if failed_now > 0 && end == PlayEnd::Continue {
             end = self.check_fail_limits(ps, &next.chain, task, hosts);
         }
-        end
+        (end, flush && !is_handler)
     }
 
     /// Record a result, move the host's cursor, apply the task's effect.
@@ -481,7 +482,7 @@ impl Runner {
             }
             let mut cursors: HashMap<String, Cursor> = HashMap::new();
             let mut no_more = handlers.clone();
-            let end = self.run_group(ps, hosts, &mut cursors, &next, &group, &mut no_more, true).await;
+            let (end, _) = self.run_group(ps, hosts, &mut cursors, &next, &group, &mut no_more, true).await;
             if end != PlayEnd::Continue {
                 return end;
             }

@@ -2,11 +2,16 @@
 
 pub mod accounts;
 pub mod apt;
+pub mod attrs;
 pub mod boolish;
+pub mod checksum;
 pub mod clock;
 pub mod command;
 pub mod diff;
 pub mod filewrite;
 pub mod fs;
+pub mod intish;
+pub mod listish;
+pub mod pyregex;
 pub mod scalar;
 pub mod services;
