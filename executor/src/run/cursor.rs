@@ -78,7 +78,13 @@ impl Cursor {
                     RtItem::Block(b) => {
                         let mut inner = (*chain).clone();
                         inner.push(b.ctx.clone());
-                        self.stack.push(Frame::Block { block: b, part: Part::Block, idx: 0, chain: Arc::new(inner), pending_failure: false });
+                        self.stack.push(Frame::Block {
+                            block: b,
+                            part: Part::Block,
+                            idx: 0,
+                            chain: Arc::new(inner),
+                            pending_failure: false,
+                        });
                     }
                 }
                 continue;
@@ -88,10 +94,8 @@ impl Cursor {
                 Some(Frame::Block { block, part: Part::Block | Part::Rescue, chain, pending_failure, .. }) => {
                     self.stack.push(Frame::Block { block, part: Part::Always, idx: 0, chain, pending_failure });
                 }
-                Some(Frame::Block { pending_failure: true, .. }) => {
-                    if self.fail_from_here() == FailureOutcome::Failed {
-                        self.failed = true;
-                    }
+                Some(Frame::Block { pending_failure: true, .. }) if self.fail_from_here() == FailureOutcome::Failed => {
+                    self.failed = true;
                 }
                 _ => {}
             }

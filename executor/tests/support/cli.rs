@@ -1,9 +1,19 @@
 //! Running the `dpctl` binary from tests.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+
+/// The `dpctl` binary under test (examples that share these helpers find it next to themselves).
+pub fn dpctl_bin() -> PathBuf {
+    match option_env!("CARGO_BIN_EXE_dpctl") {
+        Some(p) => PathBuf::from(p),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent()?.parent().map(|d| d.join("dpctl")))
+            .unwrap_or_else(|| PathBuf::from("dpctl")),
+    }
+}
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -15,7 +25,7 @@ pub fn ensure_agent() -> PathBuf {
     static AGENT: OnceLock<PathBuf> = OnceLock::new();
     AGENT
         .get_or_init(|| {
-            let dpctl = PathBuf::from(env!("CARGO_BIN_EXE_dpctl"));
+            let dpctl = dpctl_bin();
             let agent = dpctl.with_file_name("dpctl-agent");
             if !agent.exists() {
                 let status = Command::new(env!("CARGO"))
@@ -33,7 +43,7 @@ pub fn ensure_agent() -> PathBuf {
 /// Run `dpctl` with `args` in `dir`.
 pub fn dpctl(dir: &Path, args: &[&str]) -> Output {
     ensure_agent();
-    Command::new(env!("CARGO_BIN_EXE_dpctl")).args(args).current_dir(dir).output().expect("run dpctl")
+    Command::new(dpctl_bin()).args(args).current_dir(dir).output().expect("run dpctl")
 }
 
 pub fn stdout(o: &Output) -> String {

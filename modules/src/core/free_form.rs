@@ -66,7 +66,10 @@ pub fn split(line: &str) -> Result<(String, FreeFormOptions), ModuleError> {
             Some(v) if v.is_empty() => String::new(),
             _ => raw_value.to_string(),
         };
-        let flag = |v: &str| crate::util::boolish::parse(&serde_json::Value::String(v.to_string())).ok_or_else(|| ModuleError::BadArgs(format!("{key}={v} is not a boolean")));
+        let flag = |v: &str| {
+            crate::util::boolish::parse(&serde_json::Value::String(v.to_string()))
+                .ok_or_else(|| ModuleError::BadArgs(format!("{key}={v} is not a boolean")))
+        };
         match key {
             "creates" => opts.creates = Some(value),
             "removes" => opts.removes = Some(value),
