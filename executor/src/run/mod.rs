@@ -239,7 +239,14 @@ impl Runner {
                 if !hosts.get(name).is_some_and(HostRun::active) {
                     continue;
                 }
-                let Some(next) = cursor.next_task() else { continue };
+                let Some(next) = cursor.next_task() else {
+                    if cursor.failed {
+                        if let Some(hr) = hosts.get_mut(name) {
+                            hr.failed = true;
+                        }
+                    }
+                    continue;
+                };
                 match groups.iter_mut().find(|(t, _)| !free && Arc::ptr_eq(&t.task, &next.task) && Arc::ptr_eq(&t.chain, &next.chain)) {
                     Some((_, hs)) => hs.push(name.clone()),
                     None => groups.push((next, vec![name.clone()])),
@@ -410,11 +417,19 @@ impl Runner {
         let r = &mut outcome.result;
         let failing = matches!(r.status, Status::Failed | Status::Unreachable) && !r.ignored;
         if failing {
-            let fate = cursors.get_mut(&hr.name).map(Cursor::task_failed).unwrap_or(FailureOutcome::Failed);
-            match (r.status, fate) {
-                (Status::Unreachable, _) => hr.unreachable = true,
-                (_, FailureOutcome::Rescued) => r.rescued = true,
-                (_, FailureOutcome::Failed) => hr.failed = true,
+            let cursor = cursors.get_mut(&hr.name);
+            let fate = match (r.status, cursor) {
+                (Status::Unreachable, _) => None,
+                (_, Some(c)) => Some((c.task_failed(), c.failed)),
+                (_, None) => Some((FailureOutcome::Failed, true)),
+            };
+            match fate {
+                None => hr.unreachable = true,
+                Some((outcome, final_failure)) => {
+                    r.rescued = outcome == FailureOutcome::Rescued;
+                    // a failed host still runs its pending `always:` tasks
+                    hr.failed = final_failure;
+                }
             }
         }
         self.record(r);
