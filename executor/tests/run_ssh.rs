@@ -85,7 +85,7 @@ fn a_failed_an_unreachable_and_a_lost_host_do_not_stop_the_others() {
     drop(closed);
     let inv = inventory(&fleet, &sb, &format!("ghost ansible_host=127.0.0.1 ansible_port={closed_port}\n"));
     ensure_agent();
-    let mut child = Command::new(support::dpctl_bin())
+    let child = Command::new(support::dpctl_bin())
         .args(["playbook", "failures.yml", "-i", &inv, "-e", &format!("sandbox={}", sb.display())])
         .current_dir(fixture())
         .stdout(Stdio::piped())
