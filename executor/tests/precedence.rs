@@ -31,3 +31,12 @@ fn twelve_levels_resolve_as_ansible() {
     assert_eq!(got, want);
     insta::assert_snapshot!(got);
 }
+
+#[test]
+fn unsafe_values_are_never_templated() {
+    let dir = repo_root().join("tests/playbooks/unsafe");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = dpctl(&dir, &["render", "site.yml", "-i", "localhost,", "-e", "out=/o", "--out", out_dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(out_dir.path().join("localhost/o/unsafe.txt")).unwrap(), "{{ not_templated }}\n");
+}

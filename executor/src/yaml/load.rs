@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn quoted_and_tagged_scalars_stay_strings() {
         let n = load("a: 'yes'\nb: !!str 0644\nc: !unsafe '{{ x }}'\nd: !!int '12'\n");
-        assert_eq!(n.to_value(), serde_json::json!({"a": "yes", "b": "0644", "c": "{{ x }}", "d": 12}));
+        assert_eq!(n.to_value(), serde_json::json!({"a": "yes", "b": "0644", "c": {"__ansible_unsafe": "{{ x }}"}, "d": 12}));
         assert_eq!(n.get("c").unwrap().tag.as_deref(), Some("!unsafe"));
     }
 

@@ -92,6 +92,12 @@ impl Node {
             NodeKind::Bool(b) => Value::Bool(*b),
             NodeKind::Int(i) => Value::Number((*i).into()),
             NodeKind::Float(f) => Number::from_f64(*f).map(Value::Number).unwrap_or_else(|| Value::String(python_float(*f))),
+            // `!unsafe` text is never templated: carried as Ansible's marker object
+            NodeKind::Str(s) if self.tag.as_deref() == Some("!unsafe") => {
+                let mut m = Map::new();
+                m.insert("__ansible_unsafe".into(), Value::String(s.clone()));
+                Value::Object(m)
+            }
             NodeKind::Str(s) => Value::String(s.clone()),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_value).collect()),
             NodeKind::Map(entries) => {
