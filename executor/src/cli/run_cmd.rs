@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 use crate::engine::RunConfig;
 use crate::output::{AdHocOutput, JsonOutput, Output};
 use crate::playbook::kv::{free_form, parse_kv};
-use crate::playbook::{Action, Inherited, Item, LoopControl, Play, Playbook, Task};
+use crate::playbook::{Action, Inherited, Item, Play, Playbook, Task};
 use crate::run::{RunOptions, Runner};
 use crate::source::{Source, Span};
 use crate::template::Templar;
@@ -86,27 +86,9 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         inherited.become_ = Some(Value::Bool(true));
         inherited.become_user = a.become_user.clone().map(Value::String);
     }
-    let task = Task {
-        name: Some(a.module.clone()),
-        action: Action { module: a.module.clone(), args, arg_spans: Vec::new(), span: span.clone() },
-        span: span.clone(),
-        inherited,
-        vars: Map::new(),
-        loop_: None,
-        loop_control: LoopControl::default(),
-        register: None,
-        notify: Vec::new(),
-        listen: Vec::new(),
-        changed_when: Vec::new(),
-        failed_when: Vec::new(),
-        until: Vec::new(),
-        retries: None,
-        delay: None,
-        delegate_facts: None,
-        async_: None,
-        poll: None,
-        role: None,
-    };
+    let mut task = Task::new(Action { module: a.module.clone(), args, arg_spans: Vec::new(), span: span.clone() }, span.clone());
+    task.name = Some(a.module.clone());
+    task.inherited = inherited;
     let play = Play {
         name: Some(format!("Ansible Ad-Hoc: {}", a.module)),
         span,

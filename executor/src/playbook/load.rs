@@ -324,27 +324,11 @@ impl Loader {
     }
 
     fn task(&mut self, node: &Node, entries: &[(Node, Node)], scope: &TaskScope) -> Vec<Item> {
-        let mut t = Task {
-            name: None,
-            action: Action { module: String::new(), args: Map::new(), arg_spans: Vec::new(), span: node.span.clone() },
-            span: node.span.clone(),
-            inherited: Inherited::default(),
-            vars: Map::new(),
-            loop_: None,
-            loop_control: LoopControl::default(),
-            register: None,
-            notify: Vec::new(),
-            listen: Vec::new(),
-            changed_when: Vec::new(),
-            failed_when: Vec::new(),
-            until: Vec::new(),
-            retries: None,
-            delay: None,
-            delegate_facts: None,
-            async_: None,
-            poll: None,
-            role: scope.role.clone(),
-        };
+        let mut t = Task::new(
+            Action { module: String::new(), args: Map::new(), arg_spans: Vec::new(), span: node.span.clone() },
+            node.span.clone(),
+        );
+        t.role = scope.role.clone();
         let mut actions: Vec<(&Node, &Node)> = Vec::new();
         let mut extra_args: Option<&Node> = None;
         for (k, v) in entries {

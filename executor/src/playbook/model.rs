@@ -117,6 +117,31 @@ pub struct Task {
 }
 
 impl Task {
+    /// A task running `action`, with every keyword unset.
+    pub fn new(action: Action, span: Span) -> Task {
+        Task {
+            name: None,
+            action,
+            span,
+            inherited: Inherited::default(),
+            vars: Vars::new(),
+            loop_: None,
+            loop_control: LoopControl::default(),
+            register: None,
+            notify: Vec::new(),
+            listen: Vec::new(),
+            changed_when: Vec::new(),
+            failed_when: Vec::new(),
+            until: Vec::new(),
+            retries: None,
+            delay: None,
+            delegate_facts: None,
+            async_: None,
+            poll: None,
+            role: None,
+        }
+    }
+
     /// The name shown in output: the task's name, else the module name (as Ansible).
     pub fn display_name(&self) -> String {
         let base = self.name.clone().unwrap_or_else(|| self.action.module.clone());

@@ -157,27 +157,12 @@ mod tests {
     fn task(name: &str) -> Item {
         let src = crate::source::Source::new("t.yml", "x");
         let span = crate::source::Span::file(src);
-        Item::Task(Box::new(Task {
-            name: Some(name.into()),
-            action: crate::playbook::Action { module: "debug".into(), args: Default::default(), arg_spans: vec![], span: span.clone() },
+        let mut t = Task::new(
+            crate::playbook::Action { module: "debug".into(), args: Default::default(), arg_spans: vec![], span: span.clone() },
             span,
-            inherited: Default::default(),
-            vars: Default::default(),
-            loop_: None,
-            loop_control: Default::default(),
-            register: None,
-            notify: vec![],
-            listen: vec![],
-            changed_when: vec![],
-            failed_when: vec![],
-            until: vec![],
-            retries: None,
-            delay: None,
-            delegate_facts: None,
-            async_: None,
-            poll: None,
-            role: None,
-        }))
+        );
+        t.name = Some(name.into());
+        Item::Task(Box::new(t))
     }
 
     fn block(b: Vec<Item>, r: Vec<Item>, a: Vec<Item>) -> Item {
