@@ -47,6 +47,9 @@ pub struct ExecArgs {
     /// Ask for the become (sudo) password on the terminal.
     #[arg(short = 'K', long = "ask-become-pass")]
     pub ask_become_pass: bool,
+    /// Connection for hosts that do not set `ansible_connection` (`local`, `ssh`).
+    #[arg(short = 'c', long = "connection")]
+    pub connection: Option<String>,
     /// `text` (Ansible's) or `json` (one event per line).
     #[arg(long = "output", value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -125,6 +128,7 @@ pub fn run(a: PlaybookArgs) -> anyhow::Result<ExitCode> {
         force_handlers: a.exec.force_handlers,
         load,
         conn: a.exec.conn_options(&cfg)?,
+        default_connection: a.exec.connection.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let output = a.exec.output();

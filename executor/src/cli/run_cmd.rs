@@ -124,6 +124,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         force_handlers: false,
         load: a.common.load_options(&cfg),
         conn: a.exec.conn_options(&cfg)?,
+        default_connection: a.exec.connection.clone(),
     };
     let output: Box<dyn Output> = match a.exec.output {
         OutputFormat::Text => Box::new(AdHocOutput::new(std::io::stdout())),

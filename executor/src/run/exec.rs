@@ -451,6 +451,9 @@ impl Exec<'_> {
             let s = Scope::new(raw.clone());
             conn_vars.insert(k.clone(), self.templar().render_value(v, &s).unwrap_or_else(|_| v.clone()));
         }
+        if let Some(c) = &self.shared.default_connection {
+            conn_vars.entry("ansible_connection").or_insert_with(|| Value::String(c.clone()));
+        }
         ConnParams::from_host_vars(target, &conn_vars, &self.shared.conn).map_err(|e| e.to_string())
     }
 

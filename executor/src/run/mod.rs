@@ -40,6 +40,8 @@ pub struct Shared {
     pub pool: Pool,
     pub conn: ConnOptions,
     pub load: LoadOptions,
+    /// `-c`: the connection for hosts whose variables do not set `ansible_connection`.
+    pub default_connection: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +51,8 @@ pub struct RunOptions {
     pub force_handlers: bool,
     pub load: LoadOptions,
     pub conn: ConnOptions,
+    /// `-c`/`--connection` (`local` or `ssh`).
+    pub default_connection: Option<String>,
 }
 
 /// The end of a run.
@@ -95,7 +99,12 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(config: RunConfig, opts: RunOptions, output: Box<dyn Output>) -> Self {
-        let shared = Shared { pool: Pool::new(opts.conn.clone()), conn: opts.conn.clone(), load: opts.load.clone() };
+        let shared = Shared {
+            pool: Pool::new(opts.conn.clone()),
+            conn: opts.conn.clone(),
+            load: opts.load.clone(),
+            default_connection: opts.default_connection.clone(),
+        };
         Runner {
             config: Arc::new(config),
             opts,
