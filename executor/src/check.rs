@@ -41,7 +41,14 @@ pub fn check(playbooks: &[PathBuf], config: &RunConfig, load: &LoadOptions, limi
     (summary, sink.finish())
 }
 
-fn check_playbook(pb: &Playbook, config: &RunConfig, load: &LoadOptions, limit: Option<&str>, sink: &mut Collector, summary: &mut CheckSummary) {
+fn check_playbook(
+    pb: &Playbook,
+    config: &RunConfig,
+    load: &LoadOptions,
+    limit: Option<&str>,
+    sink: &mut Collector,
+    summary: &mut CheckSummary,
+) {
     let hostvars = HostvarsTable::new(config.inventory.clone());
     for play in &pb.plays {
         summary.plays += 1;
@@ -103,7 +110,10 @@ impl Visitor for CheckVisitor {
             if let Some(src) = v.args.get("src").and_then(Value::as_str) {
                 let remote = v.args.get("remote_src").is_some_and(|r| r == true || r == "yes" || r == "true");
                 if !remote && find_file(ps, task, src).is_none() {
-                    sink.push(Diagnostic::error(format!("copy: source file `{src}` not found")).at(task.action.arg_span("src")), Some(v.host));
+                    sink.push(
+                        Diagnostic::error(format!("copy: source file `{src}` not found")).at(task.action.arg_span("src")),
+                        Some(v.host),
+                    );
                 }
             }
         }
@@ -129,7 +139,9 @@ fn check_template(ps: &PlayScope<'_>, v: &VisitedTask<'_, '_>, sink: &mut Collec
     match crate::render::render_template(ps, v, &path) {
         Ok(_) => {}
         Err(e) => sink.push(
-            Diagnostic::error(format!("template {}: {e}", display_path(&path))).at(&task.action.span).label(format!("in task `{}`", task.display_name())),
+            Diagnostic::error(format!("template {}: {e}", display_path(&path)))
+                .at(&task.action.span)
+                .label(format!("in task `{}`", task.display_name())),
             Some(v.host),
         ),
     }

@@ -72,7 +72,9 @@ pub fn parse(text: &str, base: &Path, file: &Path) -> Config {
         };
         match k {
             "roles_path" => cfg.roles_path = v.split(':').filter(|s| !s.is_empty()).map(resolve).collect(),
-            "inventory" => cfg.inventory = v.split(',').filter(|s| !s.is_empty()).map(|s| resolve(s.trim()).display().to_string()).collect(),
+            "inventory" => {
+                cfg.inventory = v.split(',').filter(|s| !s.is_empty()).map(|s| resolve(s.trim()).display().to_string()).collect()
+            }
             "forks" => cfg.forks = v.parse().ok(),
             "host_key_checking" => cfg.host_key_checking = modules::args::ansible_bool(v),
             _ => {}
@@ -94,7 +96,11 @@ mod tests {
 
     #[test]
     fn reads_defaults_relative_to_the_file() {
-        let cfg = parse("[defaults]\nroles_path = roles:/opt/roles\nforks=20\nhost_key_checking = False\n[ssh]\nroles_path=x\n", Path::new("/p"), Path::new("/p/ansible.cfg"));
+        let cfg = parse(
+            "[defaults]\nroles_path = roles:/opt/roles\nforks=20\nhost_key_checking = False\n[ssh]\nroles_path=x\n",
+            Path::new("/p"),
+            Path::new("/p/ansible.cfg"),
+        );
         assert_eq!(cfg.roles_path, vec![PathBuf::from("/p/roles"), PathBuf::from("/opt/roles")]);
         assert_eq!(cfg.forks, Some(20));
         assert_eq!(cfg.host_key_checking, Some(false));

@@ -49,11 +49,17 @@ fn type_name(s: &Value, root: &Value) -> String {
 pub fn arguments(spec: &ModuleSpec) -> (String, Vec<ArgDoc>) {
     let root = serde_json::to_value((spec.schema)()).unwrap_or(Value::Null);
     let summary = root.get("description").and_then(Value::as_str).unwrap_or("").to_string();
-    let required: Vec<&str> = root.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let required: Vec<&str> =
+        root.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
     let mut args = Vec::new();
     if let Some(props) = root.get("properties").and_then(Value::as_object) {
         for (name, schema) in props {
-            let description = schema.get("description").or_else(|| resolve(schema, &root).get("description")).and_then(Value::as_str).unwrap_or("").to_string();
+            let description = schema
+                .get("description")
+                .or_else(|| resolve(schema, &root).get("description"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             args.push(ArgDoc {
                 name: name.clone(),
                 ty: type_name(schema, &root),
@@ -88,7 +94,13 @@ pub fn markdown(spec: &ModuleSpec) -> String {
         out.push_str("| argument | type | required | description |\n|---|---|---|---|\n");
         for a in &args {
             let desc = a.description.replace('\n', " ");
-            out.push_str(&format!("| `{}` | {} | {} | {} |\n", a.name, a.ty.replace('|', "\\|"), if a.required { "yes" } else { "" }, desc));
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                a.name,
+                a.ty.replace('|', "\\|"),
+                if a.required { "yes" } else { "" },
+                desc
+            ));
         }
     }
     out

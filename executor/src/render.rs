@@ -42,7 +42,13 @@ pub struct RenderSummary {
 }
 
 /// Render playbooks for every targeted host into `out`.
-pub fn render(playbooks: &[PathBuf], config: &RunConfig, load: &LoadOptions, limit: Option<&str>, out: &Path) -> (RenderSummary, Diagnostics) {
+pub fn render(
+    playbooks: &[PathBuf],
+    config: &RunConfig,
+    load: &LoadOptions,
+    limit: Option<&str>,
+    out: &Path,
+) -> (RenderSummary, Diagnostics) {
     let mut sink = Collector::default();
     let mut visitor = RenderVisitor { out: out.to_path_buf(), summary: RenderSummary::default() };
     for path in playbooks {
@@ -115,10 +121,14 @@ impl Visitor for RenderVisitor {
         };
         let Some(dest) = v.args.get("dest").or_else(|| v.args.get("path")).and_then(Value::as_str) else { return };
         let Some(target) = output_path(&self.out, v.host, dest) else {
-            sink.push(Diagnostic::error(format!("refusing to render outside the output directory: `{dest}`")).at(&task.action.span), Some(v.host));
+            sink.push(
+                Diagnostic::error(format!("refusing to render outside the output directory: `{dest}`")).at(&task.action.span),
+                Some(v.host),
+            );
             return;
         };
-        let written = target.parent().map(std::fs::create_dir_all).unwrap_or(Ok(())).and_then(|_| std::fs::write(&target, content.as_bytes()));
+        let written =
+            target.parent().map(std::fs::create_dir_all).unwrap_or(Ok(())).and_then(|_| std::fs::write(&target, content.as_bytes()));
         match written {
             Ok(()) => self.summary.files.push(target),
             Err(e) => sink.push(Diagnostic::error(format!("cannot write {}: {e}", target.display())), Some(v.host)),

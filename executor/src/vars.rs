@@ -49,7 +49,10 @@ impl VarLayers<'_> {
         [self.inventory, self.playbook_dir_vars, self.play_vars, self.vars_files].into_iter().flatten().for_each(&mut apply);
         self.role_vars.iter().for_each(|m| apply(m));
         self.block_vars.iter().for_each(|m| apply(m));
-        [self.task_vars, self.include_vars, self.facts, self.role_params, self.extra_vars, self.magic].into_iter().flatten().for_each(&mut apply);
+        [self.task_vars, self.include_vars, self.facts, self.role_params, self.extra_vars, self.magic]
+            .into_iter()
+            .flatten()
+            .for_each(&mut apply);
         out
     }
 }
@@ -74,7 +77,8 @@ pub fn parse_extra_vars(arg: &str) -> Result<Vars, crate::diag::Diagnostic> {
             _ => Err(Diagnostic::error(format!("extra vars `{arg}` must be a mapping"))),
         };
     }
-    let kv = crate::playbook::kv::parse_kv(arg, crate::playbook::kv::FreeForm::No).map_err(|e| Diagnostic::error(format!("extra vars: {e}")))?;
+    let kv =
+        crate::playbook::kv::parse_kv(arg, crate::playbook::kv::FreeForm::No).map_err(|e| Diagnostic::error(format!("extra vars: {e}")))?;
     Ok(kv)
 }
 

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dpctl::inventory::Inventory;
+use dpctl::inventory::{ansible_json_text, Inventory};
 use serde_json::Value;
 
 fn cases_dir() -> PathBuf {
@@ -32,7 +32,11 @@ fn load_case(dir: &Path) -> Inventory {
         .into_iter()
         .map(|s| if s.contains(',') && !dir.join(&s).exists() { s } else { dir.join(&s).display().to_string() })
         .collect();
-    Inventory::load(&sources).unwrap_or_else(|d| panic!("{}: {d}", dir.display()))
+    let mut inv = Inventory::load(&sources).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
+    if let Some(pb) = lines(&dir.join("playbook_dir.list")).first() {
+        inv.add_playbook_dir(&dir.join(pb)).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
+    }
+    inv
 }
 
 fn pretty(v: &Value) -> String {
@@ -48,6 +52,14 @@ fn check_case(name: &str) {
     let actual = inv.to_list_json();
     if actual != expected {
         failures.push(format!("--list differs\n--- ansible\n{}\n--- dpctl\n{}", pretty(&expected), pretty(&actual)));
+    } else {
+        // Same value; the text must be Ansible's too (sorted keys, indent, escapes), so `dpctl inventory --list`
+        // can print exactly what `ansible-inventory --list` prints.
+        let text = std::fs::read_to_string(dir.join("expected-list.json")).unwrap_or_default();
+        let ours = ansible_json_text(&actual);
+        if ours.trim_end() != text.trim_end() {
+            failures.push(format!("--list text differs\n--- ansible\n{text}\n--- dpctl\n{ours}"));
+        }
     }
 
     for host in lines(&dir.join("host.list")) {
@@ -127,6 +139,8 @@ cases!(
     ini_pending,
     localhost_cases,
     multi_sources,
+    patterns,
+    playbook_dir,
     ranges,
     ungrouped,
     vars_dirs_dirs,

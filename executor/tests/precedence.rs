@@ -12,7 +12,18 @@ fn twelve_levels_resolve_as_ansible() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = dpctl(
         &dir,
-        &["render", "site.yml", "-i", "inventory/hosts.ini", "-e", "@extra.yml", "-e", "out_dir=/out", "--out", out_dir.path().to_str().unwrap()],
+        &[
+            "render",
+            "site.yml",
+            "-i",
+            "inventory/hosts.ini",
+            "-e",
+            "@extra.yml",
+            "-e",
+            "out_dir=/out",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let got = std::fs::read_to_string(out_dir.path().join("w1/out/w1/prec.txt")).unwrap();

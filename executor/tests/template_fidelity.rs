@@ -18,6 +18,8 @@ fn render_case(templar: &Templar, dir: &Path) -> Result<String, String> {
         Some(other) => return Err(format!("vars.yml is not a mapping: {other}")),
     };
     let text = std::fs::read_to_string(dir.join("template.j2")).map_err(|e| e.to_string())?;
+    // What Ansible renders, `dpctl check` must accept.
+    templar.check_syntax("template.j2", &text).map_err(|e| format!("check_syntax rejects it: {e}"))?;
     let scope = Scope::new(vars).with_search_paths(vec![dir.to_path_buf()]);
     templar.render_template_file("template.j2", &text, &scope).map_err(|e| e.to_string())
 }

@@ -213,7 +213,14 @@ mod tests {
         let args: Args = serde_json::from_value(v).unwrap();
         assert_eq!(
             args,
-            Args { name: "12".into(), partitions: Some(4), force: true, names: vec!["a".into(), "b".into()], inner: Some(Inner { port: 9092 }), ratio: 0.5 }
+            Args {
+                name: "12".into(),
+                partitions: Some(4),
+                force: true,
+                names: vec!["a".into(), "b".into()],
+                inner: Some(Inner { port: 9092 }),
+                ratio: 0.5
+            }
         );
     }
 

@@ -1,8 +1,9 @@
-//! lineinfile, blockinfile and replace against recorded ansible-core 2.19
-//! results: every case in `ansible_fixtures/cases.json` was run through real
-//! Ansible by `ansible_fixtures/generate.py` (committed `expected.json`); here
-//! the same case runs through dpctl-agent and must leave the same content,
-//! the same `changed`, the same `msg` — and a second run must be `ok`.
+//! lineinfile, blockinfile, replace, file and copy against recorded
+//! ansible-core 2.19 results: every case in `ansible_fixtures/cases.json` was
+//! run through real Ansible by `ansible_fixtures/generate.py` (committed
+//! `expected.json`); here the same case runs through dpctl-agent and must
+//! leave the same content and mode, the same `changed`, the same `msg` — and,
+//! unless the case says otherwise (touch), a second run must be `ok`.
 mod common;
 
 use common::Agent;
@@ -24,7 +25,7 @@ fn edits_match_recorded_ansible_results() {
             std::fs::write(&path, initial).unwrap();
         }
         let mut args = case["args"].clone();
-        args["path"] = Value::String(path.to_string_lossy().into_owned());
+        args[case["path_arg"].as_str().unwrap_or("path")] = Value::String(path.to_string_lossy().into_owned());
         let module = case["module"].as_str().unwrap();
 
         // Check mode first: it must predict the change and touch nothing.
@@ -33,8 +34,10 @@ fn edits_match_recorded_ansible_results() {
 
         let r = agent.run(module, args.clone());
         let content = std::fs::read_to_string(&path).ok();
+        let mode =
+            std::fs::metadata(&path).ok().map(|m| format!("{:04o}", std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777));
         let msg = r.outcome.msg.clone().unwrap_or_default().replace(&*path.to_string_lossy(), "@PATH@");
-        let got = serde_json::json!({"failed": r.failed, "changed": r.outcome.changed, "msg": msg, "content": content});
+        let got = serde_json::json!({"failed": r.failed, "changed": r.outcome.changed, "msg": msg, "content": content, "mode": mode});
         let mut want_cmp = want.clone();
         if want["failed"] == true {
             // Failure messages are compared loosely: the path and the reason must both be there.
@@ -47,6 +50,8 @@ fn edits_match_recorded_ansible_results() {
         }
         if !r.failed {
             assert_eq!(predicted.outcome.changed, r.outcome.changed, "{name}: check mode predicted wrongly");
+        }
+        if !r.failed && case["idempotent"] != false {
             let again = agent.run(module, args);
             assert!(!again.failed && !again.outcome.changed, "{name}: second run not ok: {:?}", again.outcome);
         }

@@ -56,7 +56,8 @@ fn argv_chdir_stdin_removes_and_failure() {
     assert_eq!((r.outcome.values["rc"].clone(), r.outcome.values["stderr"].clone()), (json!(3), json!("err")));
 
     let r = agent.run("command", json!({"argv": ["/no/such/program"]}));
-    assert!(r.failed && r.outcome.msg.unwrap().contains("/no/such/program"));
+    assert!(r.failed && !r.outcome.changed && r.outcome.values["rc"] == 2);
+    assert!(r.outcome.msg.unwrap().starts_with("Error executing command: cannot run /no/such/program"));
 }
 
 #[test]
@@ -102,4 +103,38 @@ fn shell_runs_script_as_one_argument() {
     assert!(r.failed && r.outcome.values["rc"] == 4);
     let r = agent.run("shell", json!({"cmd": "true", "argv": ["x"]}));
     assert!(r.failed && r.outcome.msg.unwrap().contains("unknown field"));
+}
+
+/// The tasks of `fixtures/ansible_command/tasks.json` give the registered
+/// results real Ansible gave (`generate.sh` recorded them, with the play's
+/// `environment: {DPCTL_SET: set}`).
+#[test]
+fn matches_recorded_ansible_results() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ansible_command");
+    let tasks: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(fixtures.join("tasks.json")).unwrap()).unwrap();
+    let expected: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("expected_results.json")).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let mut agent = Agent::start();
+    for (i, (task, want)) in tasks.iter().zip(&expected).enumerate() {
+        let mut args: serde_json::Value = serde_json::from_str(&task["args"].to_string().replace("@DIR@", d)).unwrap();
+        if let Some(free_form) = args.as_str() {
+            // A free-form task line reaches the module as `_raw_params`, `key=value` words included.
+            args = json!({ "_raw_params": free_form });
+        }
+        let req = json!({"id": 1000 + i, "module": task["module"], "args": args, "environment": {"DPCTL_SET": "set"}});
+        let r = agent.raw(&req.to_string());
+        let mut got = r.outcome.values.clone();
+        got.insert("changed".into(), json!(r.outcome.changed));
+        got.insert("failed".into(), json!(r.failed));
+        got.insert("msg".into(), json!(r.outcome.msg.clone().unwrap_or_default()));
+        if r.outcome.skipped {
+            got.insert("skipped".into(), json!(true));
+        }
+        let got: serde_json::Value = serde_json::from_str(&serde_json::Value::Object(got).to_string().replace(d, "@DIR@")).unwrap();
+        for (k, v) in want.as_object().unwrap() {
+            assert_eq!(&got[k], v, "task {i} {task}: key {k}");
+        }
+    }
 }

@@ -77,6 +77,7 @@ fn backup_validate_force_and_owner() {
 
     let r = agent.run("copy", json!({"dest": dest, "content": "other\n", "force": "no"}));
     assert!(!r.failed && !r.outcome.changed);
+    assert!(r.outcome.values.get("checksum").is_none(), "like Ansible, only dest is reported: {:?}", r.outcome.values);
     assert_eq!(fs::read_to_string(&dest).unwrap(), "good2\n");
 }
 
@@ -114,14 +115,32 @@ fn binary_content_base64_and_remote_src_file_and_directory() {
     let args = json!({"src": tree, "dest": target, "remote_src": true});
     let c = agent.check("copy", args.clone());
     assert!(c.outcome.changed && !target.join("tree").exists());
+    fs::set_permissions(tree.join("top.txt"), fs::Permissions::from_mode(0o600)).unwrap();
     let r = agent.run("copy", args.clone());
     assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
     assert_eq!(fs::read_to_string(target.join("tree/sub/a.txt")).unwrap(), "A");
+    // Checked with ansible-core 2.19: files keep their mode, new directories get 0755, and the
+    // result describes the destination directory.
+    assert_eq!(fs::metadata(target.join("tree/top.txt")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(fs::metadata(target.join("tree/sub")).unwrap().permissions().mode() & 0o777, 0o755);
+    let v = &r.outcome.values;
+    assert_eq!(
+        (v["state"].as_str(), v["mode"].as_str(), v["dest"].as_str()),
+        (Some("directory"), Some("0755"), target.join("tree").to_str())
+    );
+    assert!(v["checksum"].is_null());
     assert!(!agent.run("copy", args.clone()).outcome.changed);
     fs::write(tree.join("sub/a.txt"), "A2").unwrap();
     assert!(agent.check("copy", args.clone()).outcome.changed);
     assert!(agent.run("copy", args).outcome.changed);
     assert_eq!(fs::read_to_string(target.join("tree/sub/a.txt")).unwrap(), "A2");
+
+    // dest ending in `/` that does not exist yet: created, file lands inside.
+    let r = agent
+        .run("copy", json!({"src": src, "dest": format!("{}/new/dir/", t.path().display()), "remote_src": true, "directory_mode": "0700"}));
+    assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
+    assert_eq!(fs::read_to_string(t.path().join("new/dir/script.sh")).unwrap(), "#!/bin/sh\n");
+    assert_eq!(fs::metadata(t.path().join("new/dir")).unwrap().permissions().mode() & 0o777, 0o700);
 
     let contents = t.path().join("contents");
     let r = agent.run("copy", json!({"src": format!("{}/", tree.display()), "dest": contents, "remote_src": true}));

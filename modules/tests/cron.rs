@@ -142,3 +142,30 @@ fn bad_arguments_are_errors() {
     let r = agent.run("cron", json!({"job": "true"}));
     assert!(r.failed && r.outcome.msg.unwrap().contains("missing field `name`"));
 }
+
+/// The same tasks as `fixtures/ansible_cron/tasks.json` give the file and the
+/// registered results real Ansible gave (`generate.sh` recorded them).
+#[test]
+fn matches_recorded_ansible_results() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ansible_cron");
+    let tasks: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(fixtures.join("tasks.json")).unwrap()).unwrap();
+    let expected: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(fixtures.join("expected_results.json")).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cronfile");
+    let mut agent = Agent::start();
+    for (task, want) in tasks.iter().zip(&expected) {
+        let mut args = task.clone();
+        args["cron_file"] = json!(file);
+        let r = agent.run("cron", args);
+        assert!(!r.failed, "{task}: {r:?}");
+        let mut got = serde_json::Map::new();
+        got.insert("changed".into(), json!(r.outcome.changed));
+        for k in ["jobs", "envs", "state"] {
+            if let Some(v) = r.outcome.values.get(k) {
+                got.insert(k.into(), v.clone());
+            }
+        }
+        assert_eq!(&Value::Object(got), want, "task {task}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), std::fs::read_to_string(fixtures.join("expected.cron")).unwrap());
+}

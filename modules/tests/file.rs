@@ -87,6 +87,8 @@ fn touch_link_hard_absent_transitions() {
     let r = agent.run("file", json!({"path": l, "src": "f", "state": "link"}));
     assert!(r.outcome.changed && fs::read_link(&l).unwrap() == std::path::Path::new("f"));
     assert_eq!(r.outcome.values["src"], "f");
+    // As ansible-core 2.19 reports a new link: its own (lstat) mode and state.
+    assert_eq!((r.outcome.values["state"].as_str(), r.outcome.values["mode"].as_str()), (Some("link"), Some("0777")));
     assert!(!agent.run("file", json!({"path": l, "src": "f", "state": "link"})).outcome.changed);
 
     // A regular file is not silently replaced by a link.

@@ -67,7 +67,7 @@ fn patterns_recurse_hidden_and_types() {
     assert_eq!(names(&r, root), vec!["a.log", "b.txt"]);
     let r = agent.run("find", json!({"paths": [root], "patterns": ["log"], "use_regex": true}));
     assert!(names(&r, root).is_empty(), "regexes match at the start, like re.match");
-    let r = agent.run("find", json!({"paths": [root], "recurse": true, "depth": 1}));
+    let r = agent.run("find", json!({"paths": [root], "recurse": true, "depth": "1"}));
     assert_eq!(names(&r, root), vec!["a.log", "b.txt"]);
 }
 

@@ -41,6 +41,9 @@ impl Server {
                     head.push_str(&line);
                 }
                 let missing = head.starts_with("GET /missing");
+                if head.starts_with("GET /stall") {
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                }
                 log.lock().unwrap().push(head);
                 let (status, body): (&str, &[u8]) = if missing { ("404 Not Found", b"no") } else { ("200 OK", BODY) };
                 let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
@@ -95,6 +98,8 @@ fn download_then_ok_check_mode_predicts_and_headers_are_sent() {
     // Into a directory: the URL's basename.
     let r = agent.run("get_url", json!({"url": format!("{}/dir/zk.tar.gz?x=1", srv.base), "dest": t.path()}));
     assert!(r.outcome.changed && t.path().join("zk.tar.gz").is_file(), "{:?}", r.outcome);
+    let r = agent.run("get_url", json!({"url": format!("{}/", srv.base), "dest": t.path()}));
+    assert!(r.outcome.changed && t.path().join("index.html").is_file(), "{:?}", r.outcome);
 }
 
 #[test]
@@ -146,6 +151,9 @@ fn file_urls_and_http_errors() {
     let r = agent.run("get_url", args.clone());
     assert!(!r.failed && r.outcome.changed);
     assert_eq!(fs::read(t.path().join("copy.bin")).unwrap(), b"local bytes");
+    // As ansible-core 2.19 answers for file:// into a new dest.
+    assert!(r.outcome.values["status_code"].is_null() && r.outcome.values["checksum_dest"].is_null(), "{:?}", r.outcome.values);
+    assert_eq!(r.outcome.values["md5sum"], modules::util::checksum::digest_bytes(modules::util::checksum::Algorithm::Md5, b"local bytes"));
     assert!(!agent.run("get_url", args).outcome.changed);
 
     let r = agent.run("get_url", json!({"url": format!("{}/missing", srv.base), "dest": t.path().join("m")}));
@@ -156,13 +164,23 @@ fn file_urls_and_http_errors() {
 }
 
 #[test]
+fn a_silent_server_times_out() {
+    let srv = Server::start();
+    let t = tempfile::tempdir().unwrap();
+    let mut agent = Agent::start();
+    let r = agent.run("get_url", json!({"url": format!("{}/stall", srv.base), "dest": t.path().join("s"), "timeout": "1"}));
+    assert!(r.failed && msg(&r).to_lowercase().contains("timeout"), "{}", msg(&r));
+    assert!(!t.path().join("s").exists());
+}
+
+#[test]
 fn bad_arguments_fail_with_a_clear_message() {
     let mut agent = Agent::start();
     for (args, want) in [
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "sha256sum": "x"}), "unknown field `sha256sum`"),
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "checksum": "abc"}), "algorithm:value"),
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "checksum": "crc32:00"}), "unsupported checksum algorithm"),
-        (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "timeout": "soon"}), "invalid type"),
+        (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "timeout": "soon"}), "expected a non-negative integer"),
         (json!({"url": "http://127.0.0.1:1/x", "dest": "/tmp/x", "force": "always"}), "boolean"),
         (json!({"url": "ftp://127.0.0.1/x", "dest": "/tmp/dpctl-ftp-x"}), "unsupported URL scheme"),
         (json!({"dest": "/tmp/x"}), "missing field `url`"),

@@ -188,3 +188,14 @@ fn systemd_unit_lifecycle() {
     assert!(agent.run("systemd", json!({"name": NAME, "masked": true})).outcome.changed);
     assert!(!agent.run("systemd", json!({"name": NAME, "masked": true})).outcome.changed);
 }
+
+#[test]
+fn option_like_names_are_refused() {
+    let mut agent = Agent::start();
+    let r = agent.run("service", json!({"name": "--all", "state": "stopped"}));
+    assert!(r.failed && r.outcome.msg.unwrap().contains("invalid service name"));
+    let r = agent.run("user", json!({"name": "-r"}));
+    assert!(r.failed && r.outcome.msg.unwrap().contains("invalid user name"));
+    let r = agent.run("group", json!({"name": "-f"}));
+    assert!(r.failed && r.outcome.msg.unwrap().contains("invalid group name"));
+}

@@ -1,5 +1,5 @@
 //! `unarchive` through the agent, with archives made by the system's `tar`
-//! and `zip`: extraction, idempotence by comparing the listing with dest,
+//! and by the zip crate: extraction, idempotence by comparing the listing with dest,
 //! check mode, creates, list_files, attributes.
 mod common;
 
@@ -92,12 +92,64 @@ fn plain_tar_cycle() {
     cycle(&t.path().join("k.tar"), "TarArchive");
 }
 
+/// The same payload as a zip, written with the zip crate (the `zip` program may not be installed).
+fn zip_payload(path: &Path) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(fs::File::create(path).unwrap());
+    let opts = |mode: u32| zip::write::SimpleFileOptions::default().unix_permissions(mode);
+    z.add_directory("kafka/", opts(0o755)).unwrap();
+    z.add_directory("kafka/bin/", opts(0o755)).unwrap();
+    z.start_file("kafka/bin/start.sh", opts(0o755)).unwrap();
+    z.write_all(b"#!/bin/sh\necho start\n").unwrap();
+    z.add_directory("kafka/config/", opts(0o755)).unwrap();
+    z.start_file("kafka/config/server.properties", opts(0o644)).unwrap();
+    z.write_all(b"broker.id=0\n").unwrap();
+    z.add_symlink("kafka/conf", "config", opts(0o777)).unwrap();
+    z.finish().unwrap();
+}
+
 #[test]
 fn zip_cycle() {
     let t = tempfile::tempdir().unwrap();
-    payload(t.path());
-    make(&["zip", "-qry", "k.zip", "kafka"], t.path());
+    zip_payload(&t.path().join("k.zip"));
     cycle(&t.path().join("k.zip"), "ZipArchive");
+}
+
+#[test]
+fn strip_components_and_excludes() {
+    let t = tempfile::tempdir().unwrap();
+    payload(t.path());
+    make(&["tar", "czf", "k.tgz", "kafka"], t.path());
+    let dest = t.path().join("opt-kafka");
+    fs::create_dir(&dest).unwrap();
+    let mut agent = Agent::start();
+    let args = json!({"src": t.path().join("k.tgz"), "dest": dest, "extra_opts": ["--strip-components=1"], "exclude": ["*.sh"]});
+    let r = agent.run("unarchive", args.clone());
+    assert!(!r.failed && r.outcome.changed, "{}", msg(&r));
+    assert!(dest.join("config/server.properties").is_file() && !dest.join("kafka").exists());
+    assert!(dest.join("bin").is_dir() && !dest.join("bin/start.sh").exists(), "excluded");
+    assert!(!agent.run("unarchive", args).outcome.changed);
+}
+
+#[test]
+fn a_member_behind_a_planted_symlink_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let outside = t.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    let a = t.path().join("a");
+    fs::create_dir(&a).unwrap();
+    std::os::unix::fs::symlink(&outside, a.join("evil")).unwrap();
+    make(&["tar", "cf", "../evil.tar", "evil"], &a);
+    let b = t.path().join("b");
+    fs::create_dir_all(b.join("evil")).unwrap();
+    fs::write(b.join("evil/owned"), "x").unwrap();
+    make(&["tar", "rf", "../evil.tar", "evil/owned"], &b);
+    let dest = t.path().join("dest");
+    fs::create_dir(&dest).unwrap();
+    let mut agent = Agent::start();
+    let r = agent.run("unarchive", json!({"src": t.path().join("evil.tar"), "dest": dest}));
+    assert!(r.failed && msg(&r).contains("through the symlink"), "{}", msg(&r));
+    assert!(!outside.join("owned").exists());
 }
 
 #[test]
@@ -107,7 +159,9 @@ fn bad_arguments_and_bad_sources() {
     let junk = t.path().join("junk.tgz");
     fs::write(&junk, "not an archive at all").unwrap();
     for (args, want) in [
-        (json!({"src": junk, "dest": t.path(), "extra_opts": ["-v"]}), "unknown field `extra_opts`"),
+        (json!({"src": junk, "dest": t.path(), "extra_opt": ["-v"]}), "unknown field `extra_opt`"),
+        (json!({"src": junk, "dest": t.path(), "extra_opts": ["-v"]}), "is not supported"),
+        (json!({"src": junk, "dest": t.path(), "extra_opts": ["--strip-components=x"]}), "bad --strip-components"),
         (json!({"src": junk, "dest": t.path(), "list_files": "sure"}), "boolean"),
         (json!({"src": junk, "dest": t.path(), "mode": "abc"}), "bad symbolic permission"),
         (json!({"src": junk, "dest": t.path()}), "Failed to find handler"),

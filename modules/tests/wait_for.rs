@@ -24,7 +24,7 @@ fn port_started_after_a_while_and_banner_regex() {
         }
     });
     let mut agent = Agent::start();
-    let r = agent.run("wait_for", json!({"port": port, "timeout": 10}));
+    let r = agent.run("wait_for", json!({"port": port.to_string(), "timeout": "10"}));
     assert!(!r.failed && !r.outcome.changed, "{r:?}");
     assert!(r.outcome.values["elapsed"].as_u64().unwrap() >= 1);
     assert_eq!((r.outcome.values["state"].clone(), r.outcome.values["port"].clone()), (json!("started"), json!(port)));
@@ -90,6 +90,9 @@ fn path_present_regex_and_absent() {
     assert!(!r.failed, "{r:?}");
     assert_eq!(r.outcome.values["match_groups"], json!(["9092"]));
     assert_eq!(r.outcome.values["path"], file.to_str().unwrap());
+    // Like Ansible, a result with a path carries the file's attributes and type.
+    assert_eq!((r.outcome.values["state"].clone(), r.outcome.values["owner"].clone()), (json!("file"), json!("root")));
+    assert_eq!(r.outcome.values["size"], "starting\nlistening on port 9092\n".len());
     writer.join().unwrap();
 
     let r = agent.run("wait_for", json!({"path": file, "search_regex": "never there", "timeout": 1}));
@@ -100,7 +103,7 @@ fn path_present_regex_and_absent() {
     assert!(r.failed && r.outcome.msg.unwrap().contains("to be absent"));
     std::fs::remove_file(&file).unwrap();
     let r = agent.run("wait_for", json!({"path": file, "state": "absent", "timeout": 1}));
-    assert!(!r.failed && r.outcome.values["state"] == "absent");
+    assert!(!r.failed && r.outcome.values["state"] == "absent", "{r:?}");
 }
 
 #[test]

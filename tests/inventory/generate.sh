@@ -5,6 +5,7 @@
 #   sources.list one `-i` argument per line (paths relative to the case directory, or `h1,h2,` lists)
 #   host.list    (optional) host names for `ansible-inventory --host NAME`   -> expected-host-NAME.json
 #   graph.list   (optional) lines `GROUP` or `GROUP --vars` for `--graph`     -> expected-graph-GROUP[-vars].txt
+#   playbook_dir.list (optional) a directory passed as `--playbook-dir` (its group_vars/ and host_vars/)
 #   pattern.list (optional) lines `PATTERN` or `PATTERN ||| LIMIT` for
 #             `ansible PATTERN --list-hosts [-l LIMIT]`                    -> expected-patterns.json
 # and always gets expected-list.json from `ansible-inventory --list`.
@@ -37,6 +38,9 @@ for case in "$here"/*/; do
   while IFS= read -r src || [[ -n "$src" ]]; do
     [[ -n "$src" ]] && args+=(-i "$src")
   done < sources.list
+  if [[ -f playbook_dir.list ]]; then
+    args+=(--playbook-dir "$(head -n1 playbook_dir.list)")
+  fi
   echo "== $name"
   "$venv/bin/ansible-inventory" "${args[@]}" --list > expected-list.json 2> /dev/null
   if [[ -f host.list ]]; then
@@ -77,3 +81,21 @@ sys.stdout.write("\n")
 PY
   fi
 done
+
+# Malformed inventories: record that Ansible rejects each one too (with any unparsed source made fatal, since by
+# default Ansible only warns and goes on with what it could read; dpctl always stops).
+cd "$here/errors"
+echo "== errors"
+{
+  echo "{"
+  first=1
+  for src in *.ini *.yml */hosts; do
+    rc=0
+    ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=True "$venv/bin/ansible-inventory" -i "$src" --list > /dev/null 2>&1 || rc=$?
+    [[ $first == 1 ]] || echo ","
+    first=0
+    printf '  "%s": {"ansible_rejects": %s}' "$src" "$([[ $rc != 0 ]] && echo true || echo false)"
+  done
+  echo
+  echo "}"
+} > expected-ansible.json

@@ -9,7 +9,14 @@ use crate::engine::RunConfig;
 use crate::playbook::LoadOptions;
 use crate::run::keywords;
 
-pub fn print(playbooks: &[PathBuf], config: &RunConfig, load: &LoadOptions, limit: Option<&str>, hosts: bool, tasks: bool) -> anyhow::Result<ExitCode> {
+pub fn print(
+    playbooks: &[PathBuf],
+    config: &RunConfig,
+    load: &LoadOptions,
+    limit: Option<&str>,
+    hosts: bool,
+    tasks: bool,
+) -> anyhow::Result<ExitCode> {
     let loaded = match crate::run::load_all(playbooks, load) {
         Ok(l) => l,
         Err(d) => {
@@ -32,7 +39,17 @@ pub fn print(playbooks: &[PathBuf], config: &RunConfig, load: &LoadOptions, limi
             if tasks {
                 println!("    tasks:");
                 for f in play_tasks(play, false) {
-                    let chain = std::sync::Arc::new(f.blocks.iter().map(|(b, _)| std::sync::Arc::new(crate::run::rtree::BlockCtx { vars: Default::default(), inherited: b.inherited.clone() })).collect::<Vec<_>>());
+                    let chain = std::sync::Arc::new(
+                        f.blocks
+                            .iter()
+                            .map(|(b, _)| {
+                                std::sync::Arc::new(crate::run::rtree::BlockCtx {
+                                    vars: Default::default(),
+                                    inherited: b.inherited.clone(),
+                                })
+                            })
+                            .collect::<Vec<_>>(),
+                    );
                     let mut t = keywords::tags(play, &chain, f.task);
                     t.sort();
                     t.dedup();

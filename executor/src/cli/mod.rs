@@ -3,11 +3,11 @@
 mod check_cmd;
 mod common;
 mod inventory_cmd;
-//mod list;
+mod list;
 mod modules_cmd;
-//mod playbook_cmd;
+mod playbook_cmd;
 mod render_cmd;
-//mod run_cmd;
+mod run_cmd;
 
 use std::process::ExitCode;
 
@@ -32,7 +32,11 @@ pub enum Command {
     Inventory(inventory_cmd::InventoryArgs),
     /// List modules, or show one module's arguments.
     Modules(modules_cmd::ModulesArgs),
-
+    /// Run playbooks on hosts, like ansible-playbook.
+    #[command(alias = "play")]
+    Playbook(playbook_cmd::PlaybookArgs),
+    /// Run one module on the hosts matching a pattern, like `ansible -m`.
+    Run(run_cmd::RunArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -42,7 +46,8 @@ pub fn main() -> ExitCode {
         Command::Render(a) => render_cmd::run(a),
         Command::Inventory(a) => inventory_cmd::run(a),
         Command::Modules(a) => modules_cmd::run(a),
-
+        Command::Playbook(a) => playbook_cmd::run(a),
+        Command::Run(a) => run_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -19,14 +19,22 @@ pub fn play_pattern(play: &Play, templar: &Templar, extra_vars: &Vars) -> Result
         .map_err(|e| Diagnostic::error(format!("cannot template the play's `hosts`: {e}")).at(&play.span))?;
     Ok(match rendered {
         Value::String(s) => s,
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(","),
+        Value::Array(items) => {
+            items.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(",")
+        }
         Value::Null => String::new(),
         other => other.to_string(),
     })
 }
 
 /// The hosts a play targets, in inventory order, after `--limit`.
-pub fn play_hosts(play: &Play, inventory: &Inventory, templar: &Templar, extra_vars: &Vars, limit: Option<&str>) -> Result<Vec<String>, Diagnostic> {
+pub fn play_hosts(
+    play: &Play,
+    inventory: &Inventory,
+    templar: &Templar,
+    extra_vars: &Vars,
+    limit: Option<&str>,
+) -> Result<Vec<String>, Diagnostic> {
     let pattern = play_pattern(play, templar, extra_vars)?;
     let mut hosts = inventory.select(&pattern).map_err(|d| d.at_opt(Some(&play.span)))?;
     if let Some(limit) = limit {

@@ -211,7 +211,10 @@ mod tests {
         assert_eq!(expand(Some("dict"), json!({"a": 1}), &[]).unwrap(), vec![json!({"key": "a", "value": 1})]);
         assert_eq!(expand(Some("nested"), json!([[1, 2], ["a"]]), &[]).unwrap(), vec![json!([1, "a"]), json!([2, "a"])]);
         assert_eq!(expand(Some("together"), json!([[1, 2], ["a"]]), &[]).unwrap(), vec![json!([1, "a"]), json!([2, null])]);
-        assert_eq!(expand(Some("sequence"), json!("start=1 end=3 format=kafka%02d"), &[]).unwrap(), vec![json!("kafka01"), json!("kafka02"), json!("kafka03")]);
+        assert_eq!(
+            expand(Some("sequence"), json!("start=1 end=3 format=kafka%02d"), &[]).unwrap(),
+            vec![json!("kafka01"), json!("kafka02"), json!("kafka03")]
+        );
         assert!(expand(None, json!("text"), &[]).is_err());
     }
 }

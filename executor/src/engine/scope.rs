@@ -60,9 +60,7 @@ impl HostvarsProvider for HostvarsTable {
         if let Some(v) = self.cache.lock().ok().and_then(|c| c.get(host).cloned()) {
             return Some(v);
         }
-        if self.inventory.host(host).is_none() {
-            return None;
-        }
+        self.inventory.host(host)?;
         let mut vars = self.inventory.host_vars(host);
         vars.extend(inventory_magic(&self.inventory, host));
         if let Some(f) = self.facts.lock().ok().and_then(|f| f.get(host).cloned()) {
@@ -129,7 +127,10 @@ impl<'a> PlayScope<'a> {
         m.insert("ansible_verbosity".into(), self.config.verbosity.into());
         m.insert("ansible_run_tags".into(), if self.config.tags.is_empty() { vec!["all".into()] } else { self.config.tags.clone() }.into());
         m.insert("ansible_skip_tags".into(), self.config.skip_tags.clone().into());
-        m.insert("ansible_version".into(), serde_json::json!({"full": "2.19.0", "major": 2, "minor": 19, "revision": 0, "string": "2.19.0"}));
+        m.insert(
+            "ansible_version".into(),
+            serde_json::json!({"full": "2.19.0", "major": 2, "minor": 19, "revision": 0, "string": "2.19.0"}),
+        );
         m.insert("omit".into(), Value::String(crate::template::OMIT.into()));
         if let Some(role) = task.and_then(|t| t.role.as_ref()) {
             m.insert("role_name".into(), role.name.clone().into());
@@ -139,7 +140,15 @@ impl<'a> PlayScope<'a> {
     }
 
     /// The merged (raw) variables for `task` on `host`, with loop variables on top.
-    pub fn task_vars(&self, host: &str, state: &HostState, task: Option<&Task>, block_vars: &[&Vars], inventory_vars: &Vars, extra: &Vars) -> Vars {
+    pub fn task_vars(
+        &self,
+        host: &str,
+        state: &HostState,
+        task: Option<&Task>,
+        block_vars: &[&Vars],
+        inventory_vars: &Vars,
+        extra: &Vars,
+    ) -> Vars {
         let own_role = task.and_then(|t| t.role.as_ref());
         let mut defaults = self.role_defaults.clone();
         let mut rvars = self.role_vars.clone();
@@ -183,7 +192,15 @@ impl<'a> PlayScope<'a> {
     }
 
     /// A template scope for `task` on `host`.
-    pub fn scope(&self, host: &str, state: &HostState, task: Option<&Task>, block_vars: &[&Vars], inventory_vars: &Vars, extra: &Vars) -> Scope {
+    pub fn scope(
+        &self,
+        host: &str,
+        state: &HostState,
+        task: Option<&Task>,
+        block_vars: &[&Vars],
+        inventory_vars: &Vars,
+        extra: &Vars,
+    ) -> Scope {
         let vars = self.task_vars(host, state, task, block_vars, inventory_vars, extra);
         Scope::new(vars).with_search_paths(self.search_paths(task)).with_hostvars(self.hostvars.clone())
     }

@@ -15,7 +15,7 @@ use super::scope::{HostState, PlayScope};
 use super::walk::{flatten, play_tasks, FlatTask};
 use crate::diag::Diagnostic;
 use crate::playbook::{load_task_file, Block, Item, LoadOptions, Play};
-use crate::template::{Scope, TemplateError, Templar};
+use crate::template::{Scope, Templar, TemplateError};
 use crate::vars::Vars;
 
 /// One task on one host, with its arguments templated.
@@ -34,7 +34,8 @@ pub trait Visitor {
 /// Variables only a real run defines: registered results, set_fact and
 /// include_vars names we could not evaluate, loop variables, and gathered facts.
 pub fn runtime_names(play: &Play) -> HashSet<String> {
-    let mut names: HashSet<String> = ["item", "ansible_loop", "ansible_facts", "ansible_loop_var", "ansible_index_var"].map(String::from).into();
+    let mut names: HashSet<String> =
+        ["item", "ansible_loop", "ansible_facts", "ansible_loop_var", "ansible_index_var"].map(String::from).into();
     for f in play_tasks(play, true) {
         let t = f.task;
         if let Some(r) = &t.register {
@@ -145,7 +146,15 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
         known.then_some(true)
     }
 
-    fn visit(&self, host: &str, flat: &FlatTask<'_>, inventory_vars: &Vars, state: &mut HostState, visitor: &mut dyn Visitor, sink: &mut Collector) {
+    fn visit(
+        &self,
+        host: &str,
+        flat: &FlatTask<'_>,
+        inventory_vars: &Vars,
+        state: &mut HostState,
+        visitor: &mut dyn Visitor,
+        sink: &mut Collector,
+    ) {
         let task = flat.task;
         let scope = self.ps.scope(host, state, Some(flat.task), &flat.block_vars(), inventory_vars, &Map::new());
         if self.conditions(host, flat, &scope, sink) == Some(false) {
@@ -187,7 +196,9 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
                 Err(e) if self.is_runtime_unknown(&e) => continue,
                 Err(e) => {
                     sink.push(
-                        Diagnostic::error(format!("in task `{}`: {e}", task.display_name())).at(&task.action.span).label("while templating these arguments"),
+                        Diagnostic::error(format!("in task `{}`: {e}", task.display_name()))
+                            .at(&task.action.span)
+                            .label("while templating these arguments"),
                         Some(host),
                     );
                     continue;
@@ -222,7 +233,10 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
         let base = task.action.span.path().parent().map(Path::to_path_buf).unwrap_or_default();
         let path = base.join(file);
         if !path.is_file() {
-            sink.push(Diagnostic::error(format!("included task file {} not found", crate::source::display_path(&path))).at(&task.action.span), Some(host));
+            sink.push(
+                Diagnostic::error(format!("included task file {} not found", crate::source::display_path(&path))).at(&task.action.span),
+                Some(host),
+            );
             return;
         }
         let items = match load_task_file(&path, task.role.clone(), &self.ps.play.dir, &self.load) {
@@ -256,7 +270,14 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
     }
 
     /// set_fact and include_vars change what later tasks see.
-    fn apply_static_effects(&self, task: &crate::playbook::Task, args: &Map<String, Value>, state: &mut HostState, host: &str, sink: &mut Collector) {
+    fn apply_static_effects(
+        &self,
+        task: &crate::playbook::Task,
+        args: &Map<String, Value>,
+        state: &mut HostState,
+        host: &str,
+        sink: &mut Collector,
+    ) {
         match modules::registry::canonical_name(&task.action.module) {
             "set_fact" => {
                 for (k, v) in args {

@@ -17,10 +17,10 @@ pub struct Group {
     pub name: String,
     /// Variables written in the inventory source itself.
     pub vars: Vars,
-    pub children: Vec<usize>,
-    pub parents: Vec<usize>,
+    pub(crate) children: Vec<usize>,
+    pub(crate) parents: Vec<usize>,
     /// Hosts listed directly under this group.
-    pub hosts: Vec<usize>,
+    pub(crate) hosts: Vec<usize>,
     /// Longest distance from `all`; orders group variables (parent before child).
     pub depth: usize,
     /// `ansible_group_priority`: among groups of equal depth, higher wins.
@@ -33,12 +33,12 @@ pub struct Host {
     /// Variables written in the inventory source itself.
     pub vars: Vars,
     /// Every group the host is in, directly or through a child group (with `all`).
-    pub groups: Vec<usize>,
+    pub(crate) groups: Vec<usize>,
     /// The inventory file that first named the host (`inventory_file`).
     pub source: Option<PathBuf>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Data {
     pub groups: Vec<Group>,
     pub group_index: HashMap<String, usize>,

@@ -18,12 +18,16 @@ mod sources;
 pub mod vars_dirs;
 mod yaml_format;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
 use data::{Data, ALL};
 pub use data::{Group, Host, Vars};
+pub use output::{ansible_json_text, python_repr, python_str};
 pub use pattern::Selection;
 pub use pyliteral::{ini_value, literal_eval};
 pub use ranges::expand_host_pattern;
@@ -53,13 +57,15 @@ const INTERNAL_VARS: [&str; 14] = [
 ];
 
 /// Every host and group from the `-i` sources, with their variables.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Inventory {
     data: Data,
     /// The `-i` sources as given.
     sources: Vec<String>,
     /// `group_vars/` + `host_vars/` next to each source, in source order.
     vars_dirs: Vec<VarsDir>,
+    /// `group_vars/` + `host_vars/` next to the playbook (`--playbook-dir`), above the inventory's own.
+    playbook_dirs: Vec<VarsDir>,
     /// What Ansible would warn about while reading.
     warnings: Vec<Diagnostic>,
 }
@@ -77,6 +83,11 @@ impl Inventory {
             }
         }
         data.reconcile();
+        for g in &data.groups {
+            if data.host_index.contains_key(&g.name) {
+                warnings.push(Diagnostic::warning(format!("found both a group and a host named '{}'", g.name)));
+            }
+        }
         let group_names: Vec<String> = data.groups.iter().map(|g| g.name.clone()).collect();
         let mut host_names: Vec<String> = data.hosts.iter().map(|h| h.name.clone()).collect();
         host_names.extend(LOCALHOST_NAMES.iter().map(|s| s.to_string()));
@@ -87,7 +98,7 @@ impl Inventory {
                 Err(d) => diags.extend(d),
             }
         }
-        diags.into_result(Inventory { data, sources: sources.to_vec(), vars_dirs, warnings })
+        diags.into_result(Inventory { data, sources: sources.to_vec(), vars_dirs, playbook_dirs: Vec::new(), warnings })
     }
 
     /// Warnings found while reading (keys Ansible skips, names used for both a host and a group).
@@ -133,19 +144,29 @@ impl Inventory {
         pattern::select(self, pattern, limit)
     }
 
-    /// A host's inventory variables, merged as Ansible's `get_vars` does.
+    /// A host's inventory variables, merged as Ansible's `get_vars` does (with the playbook dir's
+    /// `group_vars/`/`host_vars/` once [`Inventory::add_playbook_dir`] was called).
     pub fn host_vars(&self, host: &str) -> Map<String, Value> {
         self.host_vars_with(host, &[])
     }
 
-    /// A host's inventory variables including `group_vars/` and `host_vars/` of other directories (the playbook's:
-    /// load them with [`VarsDir::load`] or [`Inventory::load_vars_dir`]), which rank above the inventory's own.
+    /// Also read `group_vars/` and `host_vars/` under `dir` (Ansible's playbook directory, `--playbook-dir`);
+    /// they rank above the inventory's own and show in every output.
+    pub fn add_playbook_dir(&mut self, dir: &Path) -> Result<(), Diagnostics> {
+        let vars = self.load_vars_dir(dir)?;
+        self.playbook_dirs.push(vars);
+        Ok(())
+    }
+
+    /// A host's inventory variables including `group_vars/` and `host_vars/` of further directories (another
+    /// playbook's: load them with [`Inventory::load_vars_dir`]), which rank above the inventory's own.
     ///
     /// Order, lowest first: `all` from the inventory files; other groups from the inventory files (by depth, then
     /// `ansible_group_priority`, then name); `group_vars/all` next to each source, then in `playbook_dirs`; the host's
     /// groups' `group_vars/` next to each source, then in `playbook_dirs`; the host's own inventory variables;
     /// `host_vars/` next to each source, then in `playbook_dirs`.
-    pub fn host_vars_with(&self, host: &str, playbook_dirs: &[VarsDir]) -> Map<String, Value> {
+    pub fn host_vars_with(&self, host: &str, extra_dirs: &[VarsDir]) -> Map<String, Value> {
+        let playbook_dirs: Vec<&VarsDir> = self.playbook_dirs.iter().chain(extra_dirs).collect();
         let all = &self.data.groups[ALL];
         let explicit = self.data.host_index.get(host).map(|&h| &self.data.hosts[h]);
         if explicit.is_none() && !LOCALHOST_NAMES.contains(&host) {
@@ -156,12 +177,12 @@ impl Inventory {
         for g in &groups {
             vars.extend(g.vars.clone());
         }
-        for dir in self.vars_dirs.iter().chain(playbook_dirs) {
+        for dir in self.vars_dirs.iter().chain(playbook_dirs.iter().copied()) {
             if let Some(v) = dir.group("all") {
                 vars.extend(v.clone());
             }
         }
-        for dir in self.vars_dirs.iter().chain(playbook_dirs) {
+        for dir in self.vars_dirs.iter().chain(playbook_dirs.iter().copied()) {
             for g in &groups {
                 if let Some(v) = dir.group(&g.name) {
                     vars.extend(v.clone());
@@ -174,7 +195,7 @@ impl Inventory {
                 vars.insert("ansible_connection".into(), Value::String("local".into()));
             }
         }
-        for dir in self.vars_dirs.iter().chain(playbook_dirs) {
+        for dir in self.vars_dirs.iter().chain(playbook_dirs.iter().copied()) {
             if let Some(v) = dir.host(host) {
                 vars.extend(v.clone());
             }
@@ -218,6 +239,14 @@ impl Inventory {
             .collect()
     }
 
+    /// A group's direct child groups, in the order they were added.
+    pub fn group_children(&self, group: &str) -> Vec<String> {
+        self.data
+            .group(group)
+            .map(|g| self.data.groups[g].children.iter().map(|&c| self.data.groups[c].name.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Hosts of one group, its descendants included, in Ansible's order.
     pub fn group_hosts(&self, group: &str) -> Vec<String> {
         match self.data.group(group) {
@@ -240,7 +269,7 @@ impl Inventory {
     fn group_vars_for_display(&self, g: usize) -> Map<String, Value> {
         let group = &self.data.groups[g];
         let mut vars = group.vars.clone();
-        for dir in &self.vars_dirs {
+        for dir in self.vars_dirs.iter().chain(&self.playbook_dirs) {
             if let Some(v) = dir.group(&group.name) {
                 vars.extend(v.clone());
             }

@@ -104,6 +104,81 @@ fn show_vars(vars: &Map<String, Value>, depth: usize, lines: &mut Vec<String>) {
     }
 }
 
+/// JSON text as `ansible-inventory` prints it (`json.dumps(sort_keys=True, indent=4)`: sorted keys, four-space
+/// indent, Python's float spelling), without a final newline.
+pub fn ansible_json_text(v: &Value) -> String {
+    let mut out = String::new();
+    write_json(v, 0, &mut out);
+    out
+}
+
+fn write_json(v: &Value, depth: usize, out: &mut String) {
+    let pad = |d: usize| "    ".repeat(d);
+    match v {
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                write_json(item, depth + 1, out);
+                out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push_str("{\n");
+            for (i, k) in keys.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                out.push_str(&json_string(k));
+                out.push_str(": ");
+                write_json(&map[k.as_str()], depth + 1, out);
+                out.push_str(if i + 1 < keys.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+        Value::String(s) => out.push_str(&json_string(s)),
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.is_finite() => out.push_str(&python_float(f)),
+            Some(f) if f.is_nan() => out.push_str("NaN"),
+            Some(f) if f > 0.0 => out.push_str("Infinity"),
+            Some(_) => out.push_str("-Infinity"),
+            None => out.push_str(&n.to_string()),
+        },
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// A JSON string as Ansible's encoder writes it (`ensure_ascii` off: only quotes, backslashes and control characters
+/// are escaped).
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{:04x}", unit));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Python's `str()` of a value: strings bare, containers with `repr()` inside.
 pub fn python_str(v: &Value) -> String {
     match v {
@@ -164,5 +239,12 @@ mod tests {
         assert_eq!(python_str(&json!([1, "a", null, true, 1.5])), "[1, 'a', None, True, 1.5]");
         assert_eq!(python_str(&json!({"k": "it's"})), "{'k': \"it's\"}");
         assert_eq!(python_str(&json!(2.0)), "2.0");
+    }
+
+    #[test]
+    fn json_text_like_python() {
+        let v = json!({"b": [1, 2.0, "é\n", 1e20], "a": {}, "c": [], "d": {"y": null, "x": true}});
+        let want = "{\n    \"a\": {},\n    \"b\": [\n        1,\n        2.0,\n        \"é\\n\",\n        1e+20\n    ],\n    \"c\": [],\n    \"d\": {\n        \"x\": true,\n        \"y\": null\n    }\n}";
+        assert_eq!(ansible_json_text(&v), want);
     }
 }

@@ -356,7 +356,11 @@ fn parse_number(t: &str) -> Option<Value> {
         if lower.len() > 1 && lower.starts_with('0') && lower.bytes().any(|b| b != b'0') {
             return None; // leading zeros are a SyntaxError in Python 3
         }
-        return lower.parse::<i64>().ok().map(|i| Value::Number(i.into()));
+        // Python ints are unbounded; JSON numbers here reach u64.
+        return match lower.parse::<i64>() {
+            Ok(i) => Some(Value::Number(i.into())),
+            Err(_) => lower.parse::<u64>().ok().map(|u| Value::Number(u.into())),
+        };
     }
     if lower.ends_with('j') {
         return None; // complex: Ansible keeps the text
@@ -405,6 +409,7 @@ mod tests {
         assert_eq!(ini_value("1_000"), json!(1000));
         assert_eq!(ini_value("1.5"), json!(1.5));
         assert_eq!(ini_value("1e3"), json!(1000.0));
+        assert_eq!(ini_value("12345678901234567890"), json!(12345678901234567890u64));
         assert_eq!(ini_value("5 # comment"), json!(5));
         assert_eq!(ini_value("'a\\tb'"), json!("a\tb"));
     }

@@ -117,6 +117,9 @@ fn is_range(s: &str, hex: bool) -> bool {
     (num(parts[0]) && num(parts[1])) || (!hex && letter(parts[0]) && letter(parts[1]))
 }
 
+/// More hosts than any real inventory has; a bigger expansion is a mistake.
+const MAX_HOSTS: usize = 100_000;
+
 const LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// Expand every `[begin:end(:step)]` in a host name, left to right (Ansible's `expand_hostname_range`).
@@ -162,8 +165,8 @@ pub fn expand_ranges(line: &str) -> Result<Vec<String>, String> {
         _ => {
             let b = py_int(beg).ok_or_else(|| format!("host range begin '{beg}' is neither a number nor a letter"))?;
             let e = py_int(end).ok_or_else(|| format!("host range end '{end}' is neither a number nor a letter"))?;
-            if e.saturating_sub(b) / step > 100_000 {
-                return Err(format!("host range '[{range}]' expands to more than 100000 hosts"));
+            if e.saturating_sub(b) / step > MAX_HOSTS as i64 {
+                return Err(format!("host range '[{range}]' expands to more than {MAX_HOSTS} hosts"));
             }
             let mut v = Vec::new();
             let mut i = b;
@@ -181,6 +184,10 @@ pub fn expand_ranges(line: &str) -> Result<Vec<String>, String> {
             hosts.extend(expand_ranges(&name)?);
         } else {
             hosts.push(name);
+        }
+        // Several ranges multiply; stop before a typo eats the memory.
+        if hosts.len() > MAX_HOSTS {
+            return Err(format!("host pattern '{line}' expands to more than {MAX_HOSTS} hosts"));
         }
     }
     Ok(hosts)
@@ -237,5 +244,6 @@ mod tests {
         assert!(expand_host_pattern("db[c:a]").unwrap_err().contains("begin <= end"));
         assert!(expand_host_pattern("db[1:]").unwrap_err().contains("end value"));
         assert!(expand_host_pattern("db[x:10]").is_err());
+        assert!(expand_host_pattern("db[1:1000][1:1000]").unwrap_err().contains("more than"));
     }
 }

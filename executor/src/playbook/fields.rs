@@ -29,7 +29,9 @@ pub fn string_list(key: &str, node: &Node) -> Result<Vec<String>, Diagnostic> {
 /// Conditions: a bare expression, a boolean, or a list of them.
 pub fn conditions(key: &str, node: &Node) -> Result<Vec<Spanned<Value>>, Diagnostic> {
     let one = |n: &Node| match &n.kind {
-        NodeKind::Str(_) | NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => Ok(Spanned { value: n.to_value(), span: n.span.clone() }),
+        NodeKind::Str(_) | NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => {
+            Ok(Spanned { value: n.to_value(), span: n.span.clone() })
+        }
         _ => Err(type_error(key, n, "a condition (an expression or a boolean)")),
     };
     match &node.kind {

@@ -80,8 +80,21 @@ pub const ROLE_ENTRY: &[&str] = &["role", "name", "when", "delegate_to", "delega
 pub const LOOP_CONTROL: &[&str] = &["loop_var", "index_var", "label", "pause", "extended", "extended_allitems", "break_when"];
 
 /// `with_<lookup>` loops we support.
-pub const WITH_LOOKUPS: &[&str] =
-    &["items", "list", "dict", "nested", "cartesian", "together", "fileglob", "indexed_items", "sequence", "subelements", "flattened", "random_choice", "lines"];
+pub const WITH_LOOKUPS: &[&str] = &[
+    "items",
+    "list",
+    "dict",
+    "nested",
+    "cartesian",
+    "together",
+    "fileglob",
+    "indexed_items",
+    "sequence",
+    "subelements",
+    "flattened",
+    "random_choice",
+    "lines",
+];
 
 pub fn is_play_keyword(k: &str) -> bool {
     COMMON.contains(&k) || PLAY.contains(&k)

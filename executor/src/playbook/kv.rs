@@ -134,7 +134,10 @@ mod tests {
 
     #[test]
     fn splits_quotes_and_jinja() {
-        assert_eq!(split_args(r#"a=1 b="x y" c={{ foo | default('a b') }}"#).unwrap(), vec!["a=1", "b=\"x y\"", "c={{ foo | default('a b') }}"]);
+        assert_eq!(
+            split_args(r#"a=1 b="x y" c={{ foo | default('a b') }}"#).unwrap(),
+            vec!["a=1", "b=\"x y\"", "c={{ foo | default('a b') }}"]
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::diag::{closest, did_you_mean, Diagnostic, Diagnostics};
 use crate::source::display_path;
 use crate::yaml::{self, Node, NodeKind};
 
+/// A task's module name, its arguments, and where each argument was written.
+type ParsedAction = (String, Map<String, Value>, Vec<(String, crate::source::Span)>);
+
 /// Where roles are looked for besides `roles/` next to the playbook.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -103,7 +106,9 @@ impl Loader {
                 Some("when") => when = fields::conditions("when", v).unwrap_or_else(|d| self.push(d, Vec::new())),
                 Some("tags") => {}
                 Some(other) => self.error(
-                    Diagnostic::error(format!("`{other}` is not allowed next to `import_playbook`")).at(&k.span).help("allowed: name, vars, when, tags"),
+                    Diagnostic::error(format!("`{other}` is not allowed next to `import_playbook`"))
+                        .at(&k.span)
+                        .help("allowed: name, vars, when, tags"),
                 ),
                 None => {}
             }
@@ -453,9 +458,8 @@ impl Loader {
             let keyword = closest(&name, keywords::task_keywords());
             let module = closest(modules::registry::canonical_name(&name), names);
             match (keyword, module) {
-                (Some((dk, kw)), m) if m.is_none_or(|(dm, _)| dk < dm) => self.error(
-                    Diagnostic::error(format!("unknown task keyword `{name}`")).at(&k.span).label(format!("did you mean `{kw}`?")),
-                ),
+                (Some((dk, kw)), m) if m.is_none_or(|(dm, _)| dk < dm) => self
+                    .error(Diagnostic::error(format!("unknown task keyword `{name}`")).at(&k.span).label(format!("did you mean `{kw}`?"))),
                 (_, Some((_, m))) => self.error(
                     Diagnostic::error(format!("unknown module or task keyword `{name}`"))
                         .at(&k.span)
@@ -468,7 +472,11 @@ impl Loader {
             1 => Some(modules_found[0]),
             0 => {
                 if candidates.is_empty() {
-                    self.error(Diagnostic::error("no module given in this task").at(&task.span).help("a task needs exactly one module, e.g. `copy:`"));
+                    self.error(
+                        Diagnostic::error("no module given in this task")
+                            .at(&task.span)
+                            .help("a task needs exactly one module, e.g. `copy:`"),
+                    );
                 }
                 None
             }
@@ -483,7 +491,7 @@ impl Loader {
     }
 
     /// Module name and arguments of `module: args` / `action: module args`.
-    fn action(&mut self, key: &Node, value: &Node) -> Option<(String, Map<String, Value>, Vec<(String, crate::source::Span)>)> {
+    fn action(&mut self, key: &Node, value: &Node) -> Option<ParsedAction> {
         let mut name = key.key_string().unwrap_or_default();
         let mut text_args: Option<String> = None;
         let mut map_node: Option<&Node> = None;
@@ -569,7 +577,9 @@ impl Loader {
         }
         let path = scope.dir.join(&file);
         if !path.is_file() {
-            self.error(Diagnostic::error(format!("imported task file {} not found", display_path(&path))).at(t.action.arg_span("_raw_params")));
+            self.error(
+                Diagnostic::error(format!("imported task file {} not found", display_path(&path))).at(t.action.arg_span("_raw_params")),
+            );
             return Vec::new();
         }
         if self.import_depth >= MAX_IMPORT_DEPTH {
@@ -602,7 +612,14 @@ impl Loader {
     }
 
     /// Resolve and load a role with its dependencies.
-    pub(crate) fn load_role(&mut self, name: &str, params: Vars, tasks_from: &str, at: &crate::source::Span, scope: &TaskScope) -> Vec<RoleUse> {
+    pub(crate) fn load_role(
+        &mut self,
+        name: &str,
+        params: Vars,
+        tasks_from: &str,
+        at: &crate::source::Span,
+        scope: &TaskScope,
+    ) -> Vec<RoleUse> {
         let mut roles = std::mem::take(&mut self.roles);
         let out = roles.load(self, name, params, tasks_from, at, scope);
         self.roles = roles;
@@ -663,7 +680,12 @@ impl Loader {
 }
 
 fn has_any(i: &Inherited) -> bool {
-    i.become_.is_some() || i.become_user.is_some() || !i.when.is_empty() || !i.tags.is_empty() || !i.environment.is_empty() || i.delegate_to.is_some()
+    i.become_.is_some()
+        || i.become_user.is_some()
+        || !i.when.is_empty()
+        || !i.tags.is_empty()
+        || !i.environment.is_empty()
+        || i.delegate_to.is_some()
 }
 
 /// Keywords on an `import_*` task apply to every imported task: keep them on a block around them.
@@ -687,7 +709,12 @@ pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, Diagno
 }
 
 /// Load a task file at run time (`include_tasks`), relative to `dir`.
-pub fn load_task_file(path: &Path, role: Option<Arc<RoleContext>>, playbook_dir: &Path, opts: &LoadOptions) -> Result<Vec<Item>, Diagnostics> {
+pub fn load_task_file(
+    path: &Path,
+    role: Option<Arc<RoleContext>>,
+    playbook_dir: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<Item>, Diagnostics> {
     let mut loader = Loader::new(opts.clone());
     let Some(node) = loader.load_yaml(path, None) else {
         return loader.diags.into_result(Vec::new());

@@ -179,7 +179,9 @@ impl Play {
     pub fn display_name(&self) -> String {
         self.name.clone().unwrap_or_else(|| match &self.hosts {
             Value::String(s) => s.clone(),
-            Value::Array(a) => a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(","),
+            Value::Array(a) => {
+                a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(",")
+            }
             other => other.to_string(),
         })
     }

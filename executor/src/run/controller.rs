@@ -26,7 +26,10 @@ fn failed(msg: impl Into<String>) -> ItemOutcome {
 pub fn debug(args: &Map<String, Value>, scope: &Scope, templar: &Templar, verbosity: u8) -> ItemOutcome {
     let wanted = args.get("verbosity").and_then(Value::as_u64).unwrap_or(0);
     if wanted > u64::from(verbosity) {
-        return ok(json!({"skipped": true, "skipped_reason": "Verbosity threshold not met.", "changed": false}).as_object().cloned().unwrap_or_default());
+        return ok(json!({"skipped": true, "skipped_reason": "Verbosity threshold not met.", "changed": false})
+            .as_object()
+            .cloned()
+            .unwrap_or_default());
     }
     let mut m = Map::new();
     m.insert("changed".into(), false.into());

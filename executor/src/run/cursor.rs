@@ -78,7 +78,13 @@ impl Cursor {
                     RtItem::Block(b) => {
                         let mut inner = (*chain).clone();
                         inner.push(b.ctx.clone());
-                        self.stack.push(Frame::Block { block: b, part: Part::Block, idx: 0, chain: Arc::new(inner), pending_failure: false });
+                        self.stack.push(Frame::Block {
+                            block: b,
+                            part: Part::Block,
+                            idx: 0,
+                            chain: Arc::new(inner),
+                            pending_failure: false,
+                        });
                     }
                 }
                 continue;
@@ -88,54 +94,59 @@ impl Cursor {
                 Some(Frame::Block { block, part: Part::Block | Part::Rescue, chain, pending_failure, .. }) => {
                     self.stack.push(Frame::Block { block, part: Part::Always, idx: 0, chain, pending_failure });
                 }
-                Some(Frame::Block { pending_failure: true, .. }) => {
-                    if self.fail_from_here() == FailureOutcome::Failed {
-                        self.failed = true;
-                    }
+                // `always` ran after an unhandled failure: the failure goes on outwards
+                Some(Frame::Block { pending_failure: true, .. }) if self.unwind() == Unwind::Top => {
+                    self.failed = true;
+                    self.stack.clear();
+                    return None;
                 }
                 _ => {}
             }
-            if self.failed && !self.has_always_pending() {
-                self.stack.clear();
-                return None;
-            }
         }
     }
 
-    fn has_always_pending(&self) -> bool {
-        self.stack.iter().any(|f| matches!(f, Frame::Block { part: Part::Always, .. }))
-    }
-
-    /// The last task failed (and the failure is not ignored).
+    /// The last task failed (and the failure is not ignored). `Rescued` when
+    /// an enclosing block's `rescue:` will handle it (possibly after inner
+    /// `always:` sections); the host is failed for good only when nothing does.
     pub fn task_failed(&mut self) -> FailureOutcome {
-        let outcome = self.fail_from_here();
-        if outcome == FailureOutcome::Failed && !self.has_always_pending() {
+        let rescuable = self.stack.iter().any(|f| matches!(f, Frame::Block { part: Part::Block, block, .. } if !block.rescue.is_empty()));
+        if self.unwind() == Unwind::Top {
             self.failed = true;
             self.stack.clear();
-        } else if outcome == FailureOutcome::Failed {
-            self.failed = true;
         }
-        outcome
+        if rescuable {
+            FailureOutcome::Rescued
+        } else {
+            FailureOutcome::Failed
+        }
     }
 
-    /// Unwind to the innermost block and route the failure through rescue/always.
-    fn fail_from_here(&mut self) -> FailureOutcome {
+    /// Route a failure to the innermost block: its rescue, else its always
+    /// (with the failure pending), else outwards; `Top` when no block is left.
+    fn unwind(&mut self) -> Unwind {
         while let Some(frame) = self.stack.pop() {
             match frame {
                 Frame::List { .. } => continue,
                 Frame::Block { block, part: Part::Block, chain, .. } if !block.rescue.is_empty() => {
                     self.stack.push(Frame::Block { block, part: Part::Rescue, idx: 0, chain, pending_failure: false });
-                    return FailureOutcome::Rescued;
+                    return Unwind::Rescue;
                 }
                 Frame::Block { block, part: Part::Block | Part::Rescue, chain, .. } => {
                     self.stack.push(Frame::Block { block, part: Part::Always, idx: 0, chain, pending_failure: true });
-                    return FailureOutcome::Failed;
+                    return Unwind::Always;
                 }
                 Frame::Block { part: Part::Always, .. } => continue,
             }
         }
-        FailureOutcome::Failed
+        Unwind::Top
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unwind {
+    Rescue,
+    Always,
+    Top,
 }
 
 #[cfg(test)]

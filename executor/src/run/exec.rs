@@ -27,7 +27,11 @@ pub enum Effect {
     #[default]
     None,
     /// Run these tasks next on this host (include_tasks / include_role).
-    Include { items: Arc<Vec<RtItem>>, ctx: Option<Arc<BlockCtx>>, handlers: Arc<Vec<RtItem>> },
+    Include {
+        items: Arc<Vec<RtItem>>,
+        ctx: Option<Arc<BlockCtx>>,
+        handlers: Arc<Vec<RtItem>>,
+    },
     FlushHandlers,
     EndPlay,
     EndHost,
@@ -76,7 +80,13 @@ impl Exec<'_> {
     }
 
     /// A keyword's effective value for this task, templated, as a boolean.
-    fn flag(&self, chain: &Chain, task: &Task, scope: &Scope, pick: impl Fn(&crate::playbook::Inherited) -> Option<&Value>) -> Option<bool> {
+    fn flag(
+        &self,
+        chain: &Chain,
+        task: &Task,
+        scope: &Scope,
+        pick: impl Fn(&crate::playbook::Inherited) -> Option<&Value>,
+    ) -> Option<bool> {
         let v = keywords::resolve(self.play(), chain, task, pick)?;
         let rendered = self.templar().render_value(v, scope).unwrap_or_else(|_| v.clone());
         Some(truthy(Some(&rendered)))
@@ -115,9 +125,11 @@ impl Exec<'_> {
 
     async fn run_inner(&self, host: &mut HostRun, task: &Task, chain: &Chain, scope: &Scope) -> TaskOutcome {
         let name = host.name.clone();
-        let skipped = |reason: Map<String, Value>| TaskOutcome { result: HostResult::new(&name, Status::Skipped, reason), effect: Effect::None };
+        let skipped =
+            |reason: Map<String, Value>| TaskOutcome { result: HostResult::new(&name, Status::Skipped, reason), effect: Effect::None };
         // conditions: the play's, the blocks', then the task's own
-        let conds = self.play().inherited.when.iter().chain(chain.iter().flat_map(|b| b.inherited.when.iter())).chain(task.inherited.when.iter());
+        let conds =
+            self.play().inherited.when.iter().chain(chain.iter().flat_map(|b| b.inherited.when.iter())).chain(task.inherited.when.iter());
         for cond in conds {
             let holds = match &cond.value {
                 Value::Bool(b) => Ok(*b),
@@ -149,7 +161,12 @@ impl Exec<'_> {
         let items = match self.templar().render_value(&lp.items, scope) {
             Ok(v) => match loops::expand(lp.lookup.as_deref(), v, &self.ps.search_paths(Some(task))) {
                 Ok(items) => items,
-                Err(e) => return TaskOutcome { result: HostResult::new(&name, Status::Failed, failed(e.to_string()).result), effect: Effect::None },
+                Err(e) => {
+                    return TaskOutcome {
+                        result: HostResult::new(&name, Status::Failed, failed(e.to_string()).result),
+                        effect: Effect::None,
+                    }
+                }
             },
             Err(e) => {
                 return TaskOutcome {
@@ -218,8 +235,16 @@ impl Exec<'_> {
             Ok(_) => Map::new(),
             Err(e) => return failed(format!("{e} (in task `{}` at {})", task.display_name(), task.action.span)),
         };
-        let retries = task.retries.as_ref().and_then(|r| self.templar().render_value(r, scope).ok()).and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
-        let delay = task.delay.as_ref().and_then(|r| self.templar().render_value(r, scope).ok()).and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()));
+        let retries = task
+            .retries
+            .as_ref()
+            .and_then(|r| self.templar().render_value(r, scope).ok())
+            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+        let delay = task
+            .delay
+            .as_ref()
+            .and_then(|r| self.templar().render_value(r, scope).ok())
+            .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()));
         let attempts_max = if task.until.is_empty() { 1 } else { retries.unwrap_or(3) + 1 };
         let mut attempt = 0;
         loop {
@@ -256,7 +281,9 @@ impl Exec<'_> {
         for c in conds {
             let holds = match c {
                 Value::Bool(b) => *b,
-                Value::String(expr) => self.templar().eval_condition(expr, &s).map_err(|e| format!("The conditional check '{expr}' failed: {e}"))?,
+                Value::String(expr) => {
+                    self.templar().eval_condition(expr, &s).map_err(|e| format!("The conditional check '{expr}' failed: {e}"))?
+                }
                 other => !other.is_null(),
             };
             if !holds {
@@ -326,7 +353,14 @@ impl Exec<'_> {
     fn include_role(&self, task: &Task, args: &Map<String, Value>) -> ItemOutcome {
         let Some(name) = args.get("name").and_then(Value::as_str) else { return failed("include_role needs `name`") };
         let tasks_from = args.get("tasks_from").and_then(Value::as_str).unwrap_or("main");
-        match crate::playbook::load_role_runtime(name, task.vars.clone(), tasks_from, &task.action.span, &self.play().dir, &self.shared.load) {
+        match crate::playbook::load_role_runtime(
+            name,
+            task.vars.clone(),
+            tasks_from,
+            &task.action.span,
+            &self.play().dir,
+            &self.shared.load,
+        ) {
             Ok(uses) => {
                 let mut items = Vec::new();
                 let mut handlers = Vec::new();
@@ -372,7 +406,10 @@ impl Exec<'_> {
         let src = args.get("src").and_then(Value::as_str).unwrap_or_default();
         let path = self.find(task, src).ok_or_else(|| format!("Could not find or access '{src}'"))?;
         if path.is_dir() {
-            return Err(format!("copying the directory {} from the controller is not supported yet; use remote_src or one task per file", path.display()));
+            return Err(format!(
+                "copying the directory {} from the controller is not supported yet; use remote_src or one task per file",
+                path.display()
+            ));
         }
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut copy = args.clone();
@@ -417,7 +454,15 @@ impl Exec<'_> {
         ConnParams::from_host_vars(target, &conn_vars, &self.shared.conn).map_err(|e| e.to_string())
     }
 
-    async fn remote(&self, host: &mut HostRun, task: &Task, chain: &Chain, scope: &Scope, module: &str, args: Map<String, Value>) -> ItemOutcome {
+    async fn remote(
+        &self,
+        host: &mut HostRun,
+        task: &Task,
+        chain: &Chain,
+        scope: &Scope,
+        module: &str,
+        args: Map<String, Value>,
+    ) -> ItemOutcome {
         let delegate = self.delegate_name(task, chain, scope);
         let params = match (&delegate, &host.conn) {
             (None, Some(p)) => p.clone(),
@@ -476,7 +521,13 @@ impl Exec<'_> {
 
     /// `environment:` of the play, blocks and task, merged outer to inner and templated.
     fn environment(&self, task: &Task, chain: &Chain, scope: &Scope) -> Option<Map<String, Value>> {
-        let all = self.play().inherited.environment.iter().chain(chain.iter().flat_map(|b| b.inherited.environment.iter())).chain(task.inherited.environment.iter());
+        let all = self
+            .play()
+            .inherited
+            .environment
+            .iter()
+            .chain(chain.iter().flat_map(|b| b.inherited.environment.iter()))
+            .chain(task.inherited.environment.iter());
         let mut env = Map::new();
         for e in all {
             if let Ok(Value::Object(m)) = self.templar().render_value(e, scope) {

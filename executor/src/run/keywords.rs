@@ -6,7 +6,12 @@ use super::rtree::Chain;
 use crate::playbook::{Inherited, Play, Task};
 
 /// The effective value of an inherited keyword for `task`.
-pub fn resolve<'a>(play: &'a Play, chain: &'a Chain, task: &'a Task, pick: impl Fn(&'a Inherited) -> Option<&'a Value>) -> Option<&'a Value> {
+pub fn resolve<'a>(
+    play: &'a Play,
+    chain: &'a Chain,
+    task: &'a Task,
+    pick: impl Fn(&'a Inherited) -> Option<&'a Value>,
+) -> Option<&'a Value> {
     pick(&task.inherited).or_else(|| chain.iter().rev().find_map(|b| pick(&b.inherited))).or_else(|| pick(&play.inherited))
 }
 
@@ -24,7 +29,9 @@ pub fn tags(play: &Play, chain: &Chain, task: &Task) -> Vec<String> {
 /// only when asked for, `all` selects everything not `never`, `tagged`/`untagged`.
 pub fn selected(task_tags: &[String], only: &[String], skip: &[String]) -> bool {
     let has = |t: &str| task_tags.iter().any(|x| x == t);
-    let skip_hit = skip.iter().any(|s| has(s) || (s == "all" && !has("always")) || (s == "tagged" && !task_tags.is_empty()) || (s == "untagged" && task_tags.is_empty()));
+    let skip_hit = skip.iter().any(|s| {
+        has(s) || (s == "all" && !has("always")) || (s == "tagged" && !task_tags.is_empty()) || (s == "untagged" && task_tags.is_empty())
+    });
     if skip_hit {
         return false;
     }

@@ -132,13 +132,14 @@ impl Runner {
 
     async fn run_play(&self, play: &Play) -> PlayEnd {
         self.out().play_start(&play.display_name());
-        let hosts = match play_hosts(play, &self.config.inventory, &self.config.templar, &self.config.extra_vars, self.opts.limit.as_deref()) {
-            Ok(h) => h,
-            Err(d) => {
-                self.out().warning(&d.message);
-                return PlayEnd::Continue;
-            }
-        };
+        let hosts =
+            match play_hosts(play, &self.config.inventory, &self.config.templar, &self.config.extra_vars, self.opts.limit.as_deref()) {
+                Ok(h) => h,
+                Err(d) => {
+                    self.out().warning(&d.message);
+                    return PlayEnd::Continue;
+                }
+            };
         let dead = self.dead.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let hosts: Vec<String> = hosts.into_iter().filter(|h| !dead.contains(h)).collect();
         if hosts.is_empty() {
@@ -238,7 +239,14 @@ impl Runner {
                 if !hosts.get(name).is_some_and(HostRun::active) {
                     continue;
                 }
-                let Some(next) = cursor.next_task() else { continue };
+                let Some(next) = cursor.next_task() else {
+                    if cursor.failed {
+                        if let Some(hr) = hosts.get_mut(name) {
+                            hr.failed = true;
+                        }
+                    }
+                    continue;
+                };
                 match groups.iter_mut().find(|(t, _)| !free && Arc::ptr_eq(&t.task, &next.task) && Arc::ptr_eq(&t.chain, &next.chain)) {
                     Some((_, hs)) => hs.push(name.clone()),
                     None => groups.push((next, vec![name.clone()])),
@@ -256,7 +264,14 @@ impl Runner {
                 continue;
             }
             for (next, group) in groups {
-                let end = self.run_group(ps, hosts, &mut cursors, &next, &group, handlers, false).await;
+                let (end, flush) = self.run_group(ps, hosts, &mut cursors, &next, &group, handlers, false).await;
+                if flush {
+                    // meta: flush_handlers
+                    let e = self.flush_handlers(ps, hosts, order, handlers).await;
+                    if e != PlayEnd::Continue {
+                        return e;
+                    }
+                }
                 if end != PlayEnd::Continue {
                     return end;
                 }
@@ -314,15 +329,16 @@ impl Runner {
         group: &[String],
         handlers: &mut Arc<Vec<RtItem>>,
         is_handler: bool,
-    ) -> PlayEnd {
+    ) -> (PlayEnd, bool) {
         let task = &next.task;
         let tags = keywords::tags(ps.play, &next.chain, task);
         if !is_handler && !keywords::selected(&tags, &self.config.tags, &self.config.skip_tags) {
-            return PlayEnd::Continue;
+            return (PlayEnd::Continue, false);
         }
         self.out().task_start(&task.display_name(), is_handler);
         let exec = Exec { ps, shared: &self.shared };
-        let run_once = keywords::resolve(ps.play, &next.chain, task, |i| i.run_once.as_ref()).is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
+        let run_once = keywords::resolve(ps.play, &next.chain, task, |i| i.run_once.as_ref())
+            .is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
         let runners: Vec<String> = if run_once { group.iter().take(1).cloned().collect() } else { group.to_vec() };
         let mut taken: Vec<HostRun> = runners.iter().filter_map(|h| hosts.remove(h)).collect();
         let mut outcomes: Vec<(HostRun, exec::TaskOutcome)> = stream::iter(taken.drain(..).map(|mut hr| {
@@ -384,28 +400,36 @@ impl Runner {
             }
             hosts.insert(hr.name.clone(), hr);
         }
-        if flush && !is_handler {
-            let e = self.flush_handlers(ps, hosts, group, handlers).await;
-            if e != PlayEnd::Continue {
-                end = e;
-            }
-        }
         if failed_now > 0 && end == PlayEnd::Continue {
             end = self.check_fail_limits(ps, &next.chain, task, hosts);
         }
-        end
+        (end, flush && !is_handler)
     }
 
     /// Record a result, move the host's cursor, apply the task's effect.
-    fn settle(&self, hr: &mut HostRun, cursors: &mut HashMap<String, Cursor>, mut outcome: exec::TaskOutcome, handlers: &mut Arc<Vec<RtItem>>) -> PlayEnd {
+    fn settle(
+        &self,
+        hr: &mut HostRun,
+        cursors: &mut HashMap<String, Cursor>,
+        mut outcome: exec::TaskOutcome,
+        handlers: &mut Arc<Vec<RtItem>>,
+    ) -> PlayEnd {
         let r = &mut outcome.result;
         let failing = matches!(r.status, Status::Failed | Status::Unreachable) && !r.ignored;
         if failing {
-            let fate = cursors.get_mut(&hr.name).map(Cursor::task_failed).unwrap_or(FailureOutcome::Failed);
-            match (r.status, fate) {
-                (Status::Unreachable, _) => hr.unreachable = true,
-                (_, FailureOutcome::Rescued) => r.rescued = true,
-                (_, FailureOutcome::Failed) => hr.failed = true,
+            let cursor = cursors.get_mut(&hr.name);
+            let fate = match (r.status, cursor) {
+                (Status::Unreachable, _) => None,
+                (_, Some(c)) => Some((c.task_failed(), c.failed)),
+                (_, None) => Some((FailureOutcome::Failed, true)),
+            };
+            match fate {
+                None => hr.unreachable = true,
+                Some((outcome, final_failure)) => {
+                    r.rescued = outcome == FailureOutcome::Rescued;
+                    // a failed host still runs its pending `always:` tasks
+                    hr.failed = final_failure;
+                }
             }
         }
         self.record(r);
@@ -433,13 +457,22 @@ impl Runner {
     }
 
     /// `any_errors_fatal` and `max_fail_percentage` after a task.
-    fn check_fail_limits(&self, ps: &PlayScope<'_>, chain: &rtree::Chain, task: &crate::playbook::Task, hosts: &BTreeMap<String, HostRun>) -> PlayEnd {
-        let fatal = keywords::resolve(ps.play, chain, task, |i| i.any_errors_fatal.as_ref()).is_some_and(|v| v == &Value::Bool(true) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
+    fn check_fail_limits(
+        &self,
+        ps: &PlayScope<'_>,
+        chain: &rtree::Chain,
+        task: &crate::playbook::Task,
+        hosts: &BTreeMap<String, HostRun>,
+    ) -> PlayEnd {
+        let fatal = keywords::resolve(ps.play, chain, task, |i| i.any_errors_fatal.as_ref())
+            .is_some_and(|v| v == &Value::Bool(true) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
         if fatal {
             self.out().warning("any_errors_fatal: a host failed, stopping the play for every host");
             return PlayEnd::Abort;
         }
-        if let Some(pct) = ps.play.max_fail_percentage.as_ref().and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim_end_matches('%').parse().ok())) {
+        if let Some(pct) =
+            ps.play.max_fail_percentage.as_ref().and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim_end_matches('%').parse().ok()))
+        {
             let total = hosts.len().max(1) as f64;
             let failed = hosts.values().filter(|h| h.failed || h.unreachable).count() as f64;
             if failed / total * 100.0 > pct {
@@ -451,7 +484,13 @@ impl Runner {
     }
 
     /// Run notified handlers, each once per host that notified it, in the order they are defined.
-    async fn flush_handlers(&self, ps: &PlayScope<'_>, hosts: &mut BTreeMap<String, HostRun>, order: &[String], handlers: &Arc<Vec<RtItem>>) -> PlayEnd {
+    async fn flush_handlers(
+        &self,
+        ps: &PlayScope<'_>,
+        hosts: &mut BTreeMap<String, HostRun>,
+        order: &[String],
+        handlers: &Arc<Vec<RtItem>>,
+    ) -> PlayEnd {
         let mut cursor_all = Cursor::new(handlers.clone());
         let mut list = Vec::new();
         while let Some(n) = cursor_all.next_task() {
@@ -467,7 +506,9 @@ impl Runner {
             let group: Vec<String> = order
                 .iter()
                 .filter(|h| {
-                    hosts.get(*h).is_some_and(|hr| (hr.active() || (self.opts.force_handlers && !hr.unreachable)) && hr.notified.iter().any(|n| names.contains(n)))
+                    hosts.get(*h).is_some_and(|hr| {
+                        (hr.active() || (self.opts.force_handlers && !hr.unreachable)) && hr.notified.iter().any(|n| names.contains(n))
+                    })
                 })
                 .cloned()
                 .collect();
@@ -481,7 +522,7 @@ impl Runner {
             }
             let mut cursors: HashMap<String, Cursor> = HashMap::new();
             let mut no_more = handlers.clone();
-            let end = self.run_group(ps, hosts, &mut cursors, &next, &group, &mut no_more, true).await;
+            let (end, _) = self.run_group(ps, hosts, &mut cursors, &next, &group, &mut no_more, true).await;
             if end != PlayEnd::Continue {
                 return end;
             }
@@ -498,7 +539,12 @@ enum PlayEnd {
 }
 
 /// Run playbooks: load, then execute, printing to `output`.
-pub async fn run_playbooks(playbooks: &[PathBuf], config: RunConfig, opts: RunOptions, output: Box<dyn Output>) -> Result<RunSummary, Diagnostics> {
+pub async fn run_playbooks(
+    playbooks: &[PathBuf],
+    config: RunConfig,
+    opts: RunOptions,
+    output: Box<dyn Output>,
+) -> Result<RunSummary, Diagnostics> {
     let loaded = load_all(playbooks, &opts.load)?;
     if loaded.iter().all(|pb| pb.plays.is_empty()) {
         return Err(Diagnostic::error("no plays to run").into());

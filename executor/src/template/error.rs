@@ -81,6 +81,12 @@ impl std::error::Error for TemplateError {}
 /// Turns a minijinja error into ours. `display_name` replaces the internal cache key minijinja knows the template by.
 pub(crate) fn from_minijinja(err: &minijinja::Error, display_name: Option<&str>) -> TemplateError {
     use minijinja::ErrorKind as K;
+    // An error inside an included file names that file (its absolute path); our own cache keys start with NUL.
+    let display_name = err.name().filter(|n| !n.starts_with('\u{0}')).or(display_name);
+    // A failing `{% include %}` wraps the included file's error: report that one.
+    if let Some(inner) = std::error::Error::source(err).and_then(|s| s.downcast_ref::<minijinja::Error>()) {
+        return from_minijinja(inner, display_name);
+    }
     // Errors raised by our own filters/objects carry a TemplateError as source: keep it as is.
     if let Some(inner) = std::error::Error::source(err).and_then(|s| s.downcast_ref::<TemplateError>()) {
         return inner.clone().at(display_name, err.line());

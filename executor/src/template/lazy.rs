@@ -9,7 +9,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde_json::{Map, Value as Json};
 
 use super::scope::{lock, Scope};
-use super::{is_template, Engine, DEFAULT_ANSIBLE_MANAGED, OMIT};
+use super::{is_template, unsafe_text, Engine, DEFAULT_ANSIBLE_MANAGED, OMIT};
 
 /// Name under which the root object hands itself to functions such as `lookup()`.
 pub(crate) const SCOPE_KEY: &str = "__dpctl_scope";
@@ -18,12 +18,11 @@ pub(crate) const SCOPE_KEY: &str = "__dpctl_scope";
 pub(crate) struct RootVars {
     pub engine: Arc<Engine>,
     pub scope: Scope,
-    hostvars: Mutex<Option<Value>>,
 }
 
 impl RootVars {
     pub fn new(engine: Arc<Engine>, scope: Scope) -> Arc<Self> {
-        Arc::new(RootVars { engine, scope, hostvars: Mutex::new(None) })
+        Arc::new(RootVars { engine, scope })
     }
 
     /// The value of a top-level variable, templated (cached per scope).
@@ -31,7 +30,7 @@ impl RootVars {
         if let Some(v) = lock(&self.scope.inner.cache).get(name) {
             return Some(v.clone());
         }
-        let raw = self.scope.inner.vars.get(name)?;
+        let raw = self.scope.raw_var(name)?;
         let path = format!("{}{name}", self.scope.inner.path_prefix);
         let value = materialize(&self.engine, &self.scope, &path, raw);
         if !value.is_undefined() {
@@ -57,15 +56,8 @@ impl Object for RootVars {
         match name {
             SCOPE_KEY => return Some(Value::from_dyn_object(self.clone())),
             "hostvars" if self.scope.inner.hostvars.is_some() => {
-                let mut slot = lock(&self.hostvars);
-                let hv = slot.get_or_insert_with(|| {
-                    Value::from_object(Hostvars {
-                        engine: self.engine.clone(),
-                        scope: self.scope.clone(),
-                        cache: Mutex::new(HashMap::new()),
-                    })
-                });
-                return Some(hv.clone());
+                // Stateless view; other hosts' scopes are cached in this scope (`Scope::for_host`).
+                return Some(Value::from_object(Hostvars { engine: self.engine.clone(), scope: self.scope.clone() }));
             }
             _ => {}
         }
@@ -73,6 +65,8 @@ impl Object for RootVars {
             return Some(v);
         }
         match name {
+            // Ansible's `vars`: every variable, by name (`vars['kafka_' ~ x]`).
+            "vars" => Some(Value::from_dyn_object(self.clone())),
             "omit" => Some(Value::from(OMIT)),
             "ansible_managed" => Some(Value::from(DEFAULT_ANSIBLE_MANAGED)),
             _ => None,
@@ -80,7 +74,7 @@ impl Object for RootVars {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let keys: Vec<Value> = self.scope.inner.vars.keys().map(|k| Value::from(k.as_str())).collect();
+        let keys: Vec<Value> = self.scope.var_names().into_iter().map(Value::from).collect();
         Enumerator::Values(keys)
     }
 }
@@ -88,6 +82,9 @@ impl Object for RootVars {
 /// Templates one raw value found at variable path `path` (for the loop guard and error messages).
 /// Failures are recorded in the scope's render state and show as undefined here (see `RenderState`).
 pub(crate) fn materialize(engine: &Arc<Engine>, scope: &Scope, path: &str, raw: &Json) -> Value {
+    if let Some(text) = unsafe_text(raw) {
+        return Value::from(text);
+    }
     match raw {
         Json::String(s) if is_template(s) => {
             let state = &scope.inner.state;
@@ -125,6 +122,10 @@ pub(crate) fn materialize(engine: &Arc<Engine>, scope: &Scope, path: &str, raw: 
 
 /// Whether any string inside `v` holds template syntax.
 pub(crate) fn contains_template(v: &Json) -> bool {
+    if unsafe_text(v).is_some() {
+        // Not templated, but must still be unwrapped to its string by a lazy container.
+        return true;
+    }
     match v {
         Json::String(s) => is_template(s),
         Json::Array(a) => a.iter().any(contains_template),
@@ -222,7 +223,6 @@ impl Object for LazySeq {
 struct Hostvars {
     engine: Arc<Engine>,
     scope: Scope,
-    cache: Mutex<HashMap<String, Value>>,
 }
 
 impl fmt::Debug for Hostvars {
@@ -237,16 +237,8 @@ impl Object for Hostvars {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let host = key.as_str()?;
-        if let Some(v) = lock(&self.cache).get(host) {
-            return Some(v.clone());
-        }
-        let provider = self.scope.inner.hostvars.as_ref()?;
-        let vars = provider.host_vars(host)?;
-        let scope = self.scope.for_host(host, vars);
-        let v = Value::from_object(RootVars { engine: self.engine.clone(), scope, hostvars: Mutex::new(None) });
-        lock(&self.cache).insert(host.to_string(), v.clone());
-        Some(v)
+        let scope = self.scope.for_host(key.as_str()?)?;
+        Some(Value::from_dyn_object(RootVars::new(self.engine.clone(), scope)))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -19,6 +19,15 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     let query = |state: &State, name: String, terms: Rest<Value>, kwargs: Kwargs| run(state, &name, &terms, &kwargs).map(Value::from);
     env.add_function("query", query);
     env.add_function("q", query);
+    // Ansible's `undef(hint=None)`: an undefined value whose hint becomes the error message.
+    env.add_function("undef", |state: &State, kwargs: Kwargs| {
+        let hint = kwargs.get::<Option<String>>("hint")?;
+        kwargs.assert_all_used()?;
+        if let (Some(hint), Ok(root)) = (hint, root(state)) {
+            root.scope.inner.state.set_hint(hint);
+        }
+        Ok(Value::UNDEFINED)
+    });
 }
 
 /// Ansible's non-list `lookup()` result: strings joined with ",", one value as itself.

@@ -7,9 +7,12 @@
 mod convert;
 mod error;
 mod filters;
+mod includes;
 mod lazy;
 mod lookups;
+mod names;
 mod pyrepr;
+mod rewrite;
 mod scope;
 mod tests;
 mod yaml_emit;
@@ -39,6 +42,17 @@ const KEY_EXPR: &str = "\u{0}e:";
 const KEY_FILE: &str = "\u{0}f:";
 /// The variable an expression template stores its native result in.
 const RESULT_VAR: &str = "__dpctl_result";
+
+/// The JSON form of a YAML `!unsafe` string (as Ansible's JSON encoder writes it): never templated.
+pub const UNSAFE_KEY: &str = "__ansible_unsafe";
+
+/// `{"__ansible_unsafe": "text"}` → `text`: a string that must be used as is.
+pub fn unsafe_text(value: &Json) -> Option<&str> {
+    match value {
+        Json::Object(m) if m.len() == 1 => m.get(UNSAFE_KEY).and_then(Json::as_str),
+        _ => None,
+    }
+}
 
 /// Whether a string holds template syntax at all (anything else is used as is).
 pub fn is_template(s: &str) -> bool {
@@ -86,12 +100,16 @@ impl Templar {
 
     /// Templates every string inside `value` (recursively). A string that is exactly one
     /// `{{ expr }}` becomes the expression's native value (list, dict, int, bool…); mixed text
-    /// becomes a string; strings without template syntax are kept as they are.
+    /// becomes a string; strings without template syntax are kept as they are, and so are
+    /// `!unsafe` strings given as `{"__ansible_unsafe": "…"}` (see [`unsafe_text`]).
     pub fn render_value(&self, value: &Json, scope: &Scope) -> Result<Json, TemplateError> {
         self.outermost(scope, || self.render_value_inner(value, scope))
     }
 
     fn render_value_inner(&self, value: &Json, scope: &Scope) -> Result<Json, TemplateError> {
+        if let Some(text) = unsafe_text(value) {
+            return Ok(Json::String(text.to_string()));
+        }
         match value {
             Json::String(s) if is_template(s) => {
                 let v = self.engine.render_native(s, scope)?;
@@ -102,7 +120,9 @@ impl Templar {
             Json::Object(map) => {
                 let mut out = serde_json::Map::with_capacity(map.len());
                 for (k, v) in map {
-                    out.insert(k.clone(), self.render_value_inner(v, scope)?);
+                    let key =
+                        if is_template(k) { self.engine.render_text(KEY_TEXT, k, scope.inner.name.as_deref(), scope)? } else { k.clone() };
+                    out.insert(key, self.render_value_inner(v, scope)?);
                 }
                 Ok(Json::Object(out))
             }
@@ -127,11 +147,7 @@ impl Templar {
             return Err(TemplateError::condition("Empty conditional expressions are not allowed."));
         }
         let value = self.outermost(scope, || {
-            let shape = if is_template(expr) { None } else { Some(Shape::Native(Arc::from(expr))) };
-            let v = match shape {
-                Some(Shape::Native(e)) => self.engine.eval_expr(&e, scope)?,
-                _ => self.engine.render_native(expr, scope)?,
-            };
+            let v = if is_template(expr) { self.engine.render_native(expr, scope)? } else { self.engine.eval_expr(expr, scope)? };
             if v.is_undefined() {
                 return Err(TemplateError::undefined(expr));
             }
@@ -148,16 +164,47 @@ impl Templar {
     }
 
     /// Renders a template file with the template module's semantics: `trim_blocks`, no
-    /// `lstrip_blocks`, the text's trailing newline kept, `ansible_managed` defaulted.
-    /// `name` is used in errors and for `template_path` unless the scope sets it.
+    /// `lstrip_blocks`, the text's trailing newlines kept, `ansible_managed` defaulted,
+    /// `{% include %}` resolved next to `name` and in the scope's search paths.
+    /// `name` (the file's path) is used in errors.
     pub fn render_template_file(&self, name: &str, text: &str, scope: &Scope) -> Result<String, TemplateError> {
-        self.outermost(scope, || self.engine.render_file(name, text, scope))
+        // The template module's `template_path` / `template_fullpath`, unless the caller set them.
+        let mut extra = serde_json::Map::new();
+        if scope.raw_var("template_path").is_none() {
+            extra.insert("template_path".into(), Json::String(name.to_string()));
+        }
+        if scope.raw_var("template_fullpath").is_none() {
+            let full = std::path::absolute(name).map(|p| p.display().to_string()).unwrap_or_else(|_| name.to_string());
+            extra.insert("template_fullpath".into(), Json::String(full));
+        }
+        let scope = if extra.is_empty() { scope.clone() } else { scope.with_vars(extra) };
+        self.outermost(&scope, || self.engine.render_file(name, text, &scope))
     }
 
-    /// Parses a template without rendering it (for `dpctl check`).
+    /// Parses a template without rendering it (for `dpctl check`): syntax errors, and filters,
+    /// tests or lookups that do not exist (which Jinja only reports when rendering).
     pub fn check_syntax(&self, name: &str, text: &str) -> Result<(), TemplateError> {
         let key = format!("{KEY_FILE}{name}\u{0}{text}");
-        self.engine.env.get_template(&key).map(|_| ()).map_err(|e| error::from_minijinja(&e, Some(name)))
+        self.engine.env.get_template(&key).map_err(|e| error::from_minijinja(&e, Some(name)))?;
+        match names::first_unknown(text) {
+            Some(e) => {
+                let line = e.line;
+                Err(e.at(Some(name), line))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Parses a bare condition (`when:` …) without evaluating it (for `dpctl check`).
+    pub fn check_condition(&self, name: &str, expr: &str) -> Result<(), TemplateError> {
+        let expr = expr.trim();
+        if expr.is_empty() {
+            return Err(TemplateError::condition("Empty conditional expressions are not allowed.").at(Some(name), None));
+        }
+        if is_template(expr) {
+            return self.check_syntax(name, expr);
+        }
+        self.check_syntax(name, &format!("{{{{ {expr} }}}}"))
     }
 
     /// Whether a rendered value is the `omit` placeholder (the argument must be dropped).
@@ -233,13 +280,21 @@ impl Engine {
         match captured.state().lookup(RESULT_VAR) {
             // `{% set %}` accepts an undefined value silently; Ansible reports it.
             Some(v) if !v.is_undefined() => Ok(v),
-            _ => Err(TemplateError::undefined(expr).at(name, Some(1))),
+            _ => match scope.inner.state.take_hint() {
+                // `x: "{{ undef(hint='…') }}"`: the hint is the message, the variable the name.
+                Some(hint) => {
+                    let var = scope.inner.state.current().unwrap_or_else(|| expr.to_string());
+                    Err(TemplateError::new(TemplateErrorKind::Undefined { name: var }, hint))
+                }
+                None => Err(TemplateError::undefined(expr).at(name, Some(1))),
+            },
         }
     }
 
     /// Renders a template file's text (template-module semantics; cached by name and text).
     pub(crate) fn render_file(self: &Arc<Self>, name: &str, text: &str, scope: &Scope) -> Result<String, TemplateError> {
-        self.render_text(&format!("{KEY_FILE}{name}\u{0}"), text, Some(name), scope)
+        let dirs = includes::dirs_for(name, &scope.inner.search_paths);
+        includes::with_dirs(dirs, || self.render_text(&format!("{KEY_FILE}{name}\u{0}"), text, Some(name), scope))
     }
 
     /// Renders template text (cached under `prefix` + text) to a string.
@@ -285,16 +340,17 @@ fn build_env() -> Environment<'static> {
     }
     env.set_loader(|key: &str| {
         if let Some(expr) = key.strip_prefix(KEY_EXPR) {
-            return Ok(Some(format!("{{% set {RESULT_VAR} = ({expr}) %}}")));
+            return Ok(Some(rewrite::rewrite_template(&format!("{{% set {RESULT_VAR} = ({expr}) %}}")).into_owned()));
         }
         if let Some(text) = key.strip_prefix(KEY_TEXT) {
-            return Ok(Some(text.to_string()));
+            return Ok(Some(rewrite::rewrite_template(text).into_owned()));
         }
         if let Some(rest) = key.strip_prefix(KEY_FILE) {
-            return Ok(rest.split_once('\u{0}').map(|(_, text)| text.to_string()));
+            return Ok(rest.split_once('\u{0}').map(|(_, text)| rewrite::rewrite_template(text).into_owned()));
         }
-        Ok(None)
+        Ok(includes::load(key).map(|text| rewrite::rewrite_template(&text).into_owned()))
     });
+    env.set_path_join_callback(includes::join);
     env.set_formatter(pyrepr::formatter);
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     filters::register(&mut env);

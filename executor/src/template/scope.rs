@@ -29,6 +29,8 @@ pub struct Scope {
 
 pub(crate) struct ScopeInner {
     pub vars: Arc<Map<String, Json>>,
+    /// Variables layered over `vars` (task vars, loop item…), the last one wins.
+    pub layers: Vec<Arc<Map<String, Json>>>,
     pub search_paths: Vec<PathBuf>,
     pub hostvars: Option<Arc<dyn HostvarsProvider>>,
     pub name: Option<String>,
@@ -36,6 +38,8 @@ pub(crate) struct ScopeInner {
     pub path_prefix: String,
     /// Rendered top-level variables.
     pub cache: Mutex<HashMap<String, minijinja::Value>>,
+    /// Scopes of other hosts read through `hostvars`, kept so their templated values are reused.
+    pub host_scopes: Mutex<HashMap<String, Scope>>,
     pub state: Arc<RenderState>,
 }
 
@@ -50,11 +54,13 @@ impl Scope {
         Scope {
             inner: Arc::new(ScopeInner {
                 vars,
+                layers: Vec::new(),
                 search_paths: Vec::new(),
                 hostvars: None,
                 name: None,
                 path_prefix: String::new(),
                 cache: Mutex::new(HashMap::new()),
+                host_scopes: Mutex::new(HashMap::new()),
                 state: Arc::new(RenderState::default()),
             }),
         }
@@ -67,11 +73,13 @@ impl Scope {
                 let old = &self.inner;
                 let mut inner = ScopeInner {
                     vars: old.vars.clone(),
+                    layers: old.layers.clone(),
                     search_paths: old.search_paths.clone(),
                     hostvars: old.hostvars.clone(),
                     name: old.name.clone(),
                     path_prefix: old.path_prefix.clone(),
                     cache: Mutex::new(HashMap::new()),
+                    host_scopes: Mutex::new(HashMap::new()),
                     state: Arc::new(RenderState::default()),
                 };
                 f(&mut inner);
@@ -98,21 +106,67 @@ impl Scope {
         self.edit(|i| i.name = Some(name.into()))
     }
 
-    /// The raw (untemplated) variables.
+    /// A new scope with `extra` variables over this one's (e.g. task vars, `item`), without
+    /// copying the base variables. It templates afresh: a base variable may refer to `extra`.
+    pub fn with_vars(&self, extra: Map<String, Json>) -> Scope {
+        let old = &self.inner;
+        let mut layers = old.layers.clone();
+        layers.push(Arc::new(extra));
+        Scope {
+            inner: Arc::new(ScopeInner {
+                vars: old.vars.clone(),
+                layers,
+                search_paths: old.search_paths.clone(),
+                hostvars: old.hostvars.clone(),
+                name: old.name.clone(),
+                path_prefix: old.path_prefix.clone(),
+                cache: Mutex::new(HashMap::new()),
+                host_scopes: Mutex::new(HashMap::new()),
+                state: Arc::new(RenderState::default()),
+            }),
+        }
+    }
+
+    /// The raw (untemplated) value of a variable, layers first.
+    pub fn raw_var(&self, name: &str) -> Option<&Json> {
+        self.inner.layers.iter().rev().find_map(|l| l.get(name)).or_else(|| self.inner.vars.get(name))
+    }
+
+    /// Every variable name, base and layers.
+    pub fn var_names(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let all = self.inner.vars.keys().chain(self.inner.layers.iter().flat_map(|l| l.keys()));
+        all.filter(|k| seen.insert(k.as_str())).cloned().collect()
+    }
+
+    /// The base variables (without the layers of [`Scope::with_vars`]), untemplated.
     pub fn vars(&self) -> &Map<String, Json> {
         &self.inner.vars
     }
 
-    /// A scope over another host's variables that shares search paths, hostvars and the loop guard.
-    pub(crate) fn for_host(&self, host: &str, vars: Arc<Map<String, Json>>) -> Scope {
+    /// The scope of another host's variables (shares search paths, hostvars and the loop guard);
+    /// `None` when the provider does not know the host.
+    pub(crate) fn for_host(&self, host: &str) -> Option<Scope> {
+        if let Some(s) = lock(&self.inner.host_scopes).get(host) {
+            return Some(s.clone());
+        }
+        let vars = self.inner.hostvars.as_ref()?.host_vars(host)?;
+        let scope = self.new_host_scope(host, vars);
+        lock(&self.inner.host_scopes).insert(host.to_string(), scope.clone());
+        Some(scope)
+    }
+
+    fn new_host_scope(&self, host: &str, vars: Arc<Map<String, Json>>) -> Scope {
         Scope {
             inner: Arc::new(ScopeInner {
                 vars,
+                layers: Vec::new(),
                 search_paths: self.inner.search_paths.clone(),
                 hostvars: self.inner.hostvars.clone(),
                 name: self.inner.name.clone(),
                 path_prefix: format!("hostvars['{host}']."),
                 cache: Mutex::new(HashMap::new()),
+                host_scopes: Mutex::new(HashMap::new()),
                 state: self.inner.state.clone(),
             }),
         }
@@ -121,7 +175,11 @@ impl Scope {
 
 impl fmt::Debug for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scope").field("vars", &self.inner.vars.len()).field("name", &self.inner.name).finish()
+        f.debug_struct("Scope")
+            .field("vars", &self.inner.vars.len())
+            .field("layers", &self.inner.layers.len())
+            .field("name", &self.inner.name)
+            .finish()
     }
 }
 
@@ -136,6 +194,8 @@ pub(crate) struct RenderState {
     last_soft: Mutex<Option<TemplateError>>,
     /// A failure that must fail the whole render even if the template tolerated the undefined value.
     hard: Mutex<Option<TemplateError>>,
+    /// The hint of the last `undef(hint=…)` evaluated: the message when that undefined surfaces.
+    hint: Mutex<Option<String>>,
 }
 
 impl RenderState {
@@ -150,6 +210,19 @@ impl RenderState {
         }
         stack.push(path.to_string());
         Ok(())
+    }
+
+    /// The variable being resolved innermost, if any.
+    pub fn current(&self) -> Option<String> {
+        lock(&self.stack).last().cloned()
+    }
+
+    pub fn set_hint(&self, hint: String) {
+        *lock(&self.hint) = Some(hint);
+    }
+
+    pub fn take_hint(&self) -> Option<String> {
+        lock(&self.hint).take()
     }
 
     pub fn leave(&self) {
@@ -179,6 +252,7 @@ impl RenderState {
     pub fn reset(&self) {
         lock(&self.soft).clear();
         *lock(&self.last_soft) = None;
+        *lock(&self.hint) = None;
         *lock(&self.hard) = None;
     }
 

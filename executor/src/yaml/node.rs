@@ -116,9 +116,39 @@ pub fn python_float(f: f64) -> String {
         } else {
             "-inf".into()
         }
-    } else if f.fract() == 0.0 && f.abs() < 1e16 {
+    } else if f != 0.0 && !(1e-4..1e16).contains(&f.abs()) {
+        // Python switches to exponent notation outside [1e-4, 1e16): `1e+20`, `1.5e-05`.
+        let sci = format!("{f:e}");
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let (sign, digits) = match exp.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exp),
+        };
+        format!("{mantissa}e{sign}{digits:0>2}")
+    } else if f.fract() == 0.0 {
         format!("{f:.1}")
     } else {
         f.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_float;
+
+    #[test]
+    fn floats_spelled_like_python() {
+        for (f, want) in [
+            (1.0, "1.0"),
+            (-0.0, "-0.0"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1.5e20, "1.5e+20"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (123.25, "123.25"),
+        ] {
+            assert_eq!(python_float(f), want);
+        }
     }
 }

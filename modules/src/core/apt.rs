@@ -39,7 +39,7 @@ pub struct Apt {
     #[serde(default, alias = "update-cache", deserialize_with = "crate::util::boolish::deserialize")]
     pub update_cache: bool,
     /// Skip the update when the lists are younger than this many seconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int")]
     pub cache_valid_time: u64,
     /// A local `.deb` file to install (with its dependencies).
     #[serde(default)]

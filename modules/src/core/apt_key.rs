@@ -23,6 +23,12 @@ use crate::util::fs as ufs;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Add or remove an APT signing key as a `signed-by` keyring file.
+///
+/// Unlike Ansible's `apt_key` (the deprecated `apt-key`, one global keyring trusted
+/// for every repository), the key is stored in its own binary keyring file
+/// (default `/etc/apt/keyrings/NAME.gpg`) that only sources naming it with
+/// `signed-by=` trust; pair it with `apt_repository`. `url`/`keyserver` are not
+/// fetched: download with `get_url`, then pass `file`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AptKey {

@@ -22,7 +22,12 @@ use crate::util::apt;
 use crate::util::fs as ufs;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
-/// Add and remove APT repositories.
+/// Add and remove APT repositories (one-line `.list` sources).
+///
+/// Use `signed-by=` with a keyring from `apt_key`, e.g.
+/// `deb [signed-by=/etc/apt/keyrings/example.gpg] https://apt.example.com/debian stable main`.
+/// The file name defaults to Ansible's (from the URI); deb822 `.sources` files are
+/// not read or written; PPAs are not supported. `sources_dir` is a dpctl extension.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AptRepository {

@@ -17,6 +17,10 @@ use crate::util::fs as ufs;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Add or remove SSH authorized keys for a user.
+///
+/// Keys are matched by their key blob, as ansible.posix does; the file is written
+/// atomically (mode 0600, owned by the user). `key` must be the key text (URLs are
+/// not fetched).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizedKey {

@@ -151,8 +151,10 @@ impl Execution<'_> {
         let out = match command::run(&spec) {
             Ok(out) => out,
             Err(e) => {
+                // As Ansible: a program that cannot be started is rc 2, not a change.
+                o.changed = false;
                 o.values.insert("rc".into(), 2.into());
-                return Err(ModuleError::failed_with(o, e.to_string()));
+                return Err(ModuleError::failed_with(o, format!("Error executing command: {e}")));
             }
         };
         let ended = SystemTime::now();
@@ -225,7 +227,14 @@ impl Module for CommandArgs {
         if given > 1 {
             return Err(ModuleError::BadArgs("parameters are mutually exclusive: _raw_params|cmd|argv".into()));
         }
-        let mut argv = match (&self.raw_params, &self.cmd, &self.argv) {
+        let (free_line, free) = match &self.raw_params {
+            Some(line) => {
+                let (rest, opts) = super::free_form::split(line)?;
+                (Some(rest), opts)
+            }
+            None => (None, Default::default()),
+        };
+        let mut argv = match (&free_line, &self.cmd, &self.argv) {
             (Some(line), _, _) | (_, Some(line), _) => command::split_args(line)
                 .ok_or_else(|| ModuleError::BadArgs(format!("cannot split command line (unbalanced quotes?): {line}")))?,
             (_, _, Some(list)) => list.iter().cloned().map(Scalar::into_string).collect(),
@@ -238,15 +247,17 @@ impl Module for CommandArgs {
         if self.expand_argument_vars {
             argv = argv.iter().map(|a| expand_vars(a)).collect();
         }
+        // Explicit arguments win over `key=value` words in the free form.
+        let chdir = self.chdir.clone().or(free.chdir.map(PathBuf::from));
         Execution {
             argv,
             cmd_value,
-            chdir: self.chdir.as_ref(),
-            creates: self.creates.as_deref(),
-            removes: self.removes.as_deref(),
-            stdin: self.stdin.as_deref(),
-            stdin_add_newline: self.stdin_add_newline,
-            strip_empty_ends: self.strip_empty_ends,
+            chdir: chdir.as_ref(),
+            creates: self.creates.as_deref().or(free.creates.as_deref()),
+            removes: self.removes.as_deref().or(free.removes.as_deref()),
+            stdin: self.stdin.as_deref().or(free.stdin.as_deref()),
+            stdin_add_newline: free.stdin_add_newline.unwrap_or(self.stdin_add_newline),
+            strip_empty_ends: free.strip_empty_ends.unwrap_or(self.strip_empty_ends),
         }
         .run(ctx)
     }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::module::Diff;
 use crate::util::attrs::{self, FileAttrs, ModeSpec};
@@ -103,7 +104,12 @@ impl Copy {
         }
         let before = filewrite::read_for_edit(dest)?;
         if before.is_some() && !self.force {
-            return Ok(file_result(Outcome::changed(false), dest, new).with_msg("file already exists"));
+            // Ansible answers only dest (and src) here: nothing about a file it did not look at.
+            let out = Outcome::changed(false).with("dest", dest.to_string_lossy().into_owned());
+            return Ok(match &self.src {
+                Some(src) => out.with("src", src.clone()),
+                None => out,
+            });
         }
         let plan = filewrite::plan(dest, before.as_deref(), new, &self.file_attrs(), source_mode)?;
         let mut out = Outcome::changed(plan.changed());
@@ -179,6 +185,15 @@ impl Module for Copy {
         }
         let bytes = fs::read(src_path).map_err(|e| ModuleError::io(format!("Source {src} not readable"), e))?;
         let dest = resolve_dest(&self.dest, Some(src_path));
+        // As Ansible: a dest ending in `/` is a directory, created (with parents) when missing.
+        if self.dest.to_string_lossy().ends_with('/') && !self.dest.is_dir() && !ctx.check_mode {
+            fs::create_dir_all(&self.dest).map_err(|e| ModuleError::io(format!("creating {}", self.dest.display()), e))?;
+            if let Some(m) = &self.directory_mode {
+                let mode = m.resolve(attrs::default_mode(true), true, None)?;
+                fs::set_permissions(&self.dest, fs::Permissions::from_mode(mode))
+                    .map_err(|e| ModuleError::io(format!("chmod {}", self.dest.display()), e))?;
+            }
+        }
         self.write_file(ctx, &dest, &bytes, Some(meta.permissions().mode() & 0o7777))
     }
 }
@@ -197,8 +212,15 @@ impl DirCopy<'_> {
         }
         let mut diffs = Vec::new();
         let changed = self.copy_tree(src, &dest, &mut diffs)?;
-        let mut out =
-            Outcome::changed(changed).with("dest", dest.to_string_lossy().into_owned()).with("src", src.to_string_lossy().into_owned());
+        let mut out = Outcome::changed(changed);
+        out.values.extend(attrs::path_info(&dest));
+        // As ansible-core 2.19 answers for a directory copy.
+        let mut out = out
+            .with("dest", dest.to_string_lossy().into_owned())
+            .with("src", src.to_string_lossy().into_owned())
+            .with("checksum", Value::Null)
+            .with("md5sum", Value::Null)
+            .with("state", "directory");
         if self.ctx.diff {
             out.diff = diffs;
         }

@@ -54,6 +54,11 @@ impl SpecialTime {
 }
 
 /// Manage cron.d and crontab entries.
+///
+/// Entries carry the same `#Ansible: NAME` marker Ansible writes, so both tools
+/// manage the same crontab. `cron_file` may be any absolute path (also how tests
+/// and staging trees point the module at a throwaway file); without it the user's
+/// crontab is read and written with `crontab [-u USER]`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cron {
@@ -74,13 +79,16 @@ pub struct Cron {
     /// Save a copy of the crontab before changing it; the path is returned as `backup_file`.
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
     pub backup: bool,
+    /// Minute (`0-59`, `*`, `*/5`, …).
     #[serde(default = "star", deserialize_with = "crate::util::scalar::string")]
     pub minute: String,
+    /// Hour (`0-23`, `*`, `*/2`, …).
     #[serde(default = "star", deserialize_with = "crate::util::scalar::string")]
     pub hour: String,
     /// Day of the month.
     #[serde(default = "star", alias = "dom", deserialize_with = "crate::util::scalar::string")]
     pub day: String,
+    /// Month (`1-12`, `*`, …).
     #[serde(default = "star", deserialize_with = "crate::util::scalar::string")]
     pub month: String,
     /// Day of the week.

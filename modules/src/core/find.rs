@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::core::stat::stat_fields;
 use crate::util::checksum::{self, Algorithm};
-use crate::util::{boolish, listish, pyregex};
+use crate::util::{boolish, intish, listish, pyregex};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Return a list of files based on specific criteria.
@@ -66,10 +66,10 @@ pub struct Find {
     #[serde(default, deserialize_with = "boolish::de")]
     pub use_regex: bool,
     /// Maximum directory depth to descend into (1 = the given paths only).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "intish::de_opt")]
     pub depth: Option<usize>,
     /// Stop after this many matches.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "intish::de_opt")]
     pub limit: Option<usize>,
 }
 
@@ -135,6 +135,8 @@ struct Filters {
     age: Option<i64>,
     size: Option<i64>,
     contains: Option<Regex>,
+    /// `contains` anchored like Python's `re.match`, for the line-by-line test.
+    contains_at_start: Option<Regex>,
     now: f64,
 }
 
@@ -173,11 +175,12 @@ impl Find {
             .map(|s| parse_amount("size", s, &[('b', 1), ('k', 1 << 10), ('m', 1 << 20), ('g', 1 << 30), ('t', 1 << 40)]))
             .transpose()?;
         let contains = self.contains.as_deref().map(|c| pyregex::compile("find: contains", c)).transpose()?;
+        let contains_at_start = self.contains.as_deref().map(|c| pyregex::compile_match("find: contains", c)).transpose()?;
         if self.limit == Some(0) {
             return Err(ModuleError::BadArgs("find: limit cannot be 0 (use None for unlimited)".into()));
         }
         let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-        Ok(Filters { names, age, size, contains, now })
+        Ok(Filters { names, age, size, contains, contains_at_start, now })
     }
 
     fn age_ok(&self, f: &Filters, meta: &fs::Metadata) -> bool {
@@ -189,14 +192,12 @@ impl Find {
     }
 
     fn content_ok(&self, f: &Filters, path: &Path) -> bool {
-        let Some(re) = &f.contains else { return true };
-        let Ok(file) = fs::File::open(path) else { return false };
+        let (Some(whole), Some(at_start)) = (&f.contains, &f.contains_at_start) else { return true };
         if self.read_whole_file {
-            return fs::read(path).map(|b| re.is_match(&b)).unwrap_or(false);
+            return fs::read(path).map(|b| whole.is_match(&b)).unwrap_or(false);
         }
-        // Python's re.match: anchored at the start of each line.
-        let anchored = Regex::new(&format!("^(?:{})", re.as_str())).unwrap_or_else(|_| re.clone());
-        std::io::BufReader::new(file).split(b'\n').map_while(Result::ok).any(|line| anchored.is_match(&line))
+        let Ok(file) = fs::File::open(path) else { return false };
+        std::io::BufReader::new(file).split(b'\n').map_while(Result::ok).any(|line| at_start.is_match(&line))
     }
 }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::util::attrs::{self, FileAttrs, ModeSpec};
 use crate::util::checksum::{self, Algorithm};
-use crate::util::{boolish, diff, fs as ufs};
+use crate::util::{boolish, diff, fs as ufs, intish};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Downloads files from HTTP, HTTPS, or file:// URLs to the host.
@@ -34,8 +34,8 @@ pub struct GetUrl {
     /// Download even if `dest` exists. Without `force` or `checksum`, an existing `dest` is left alone.
     #[serde(default, deserialize_with = "boolish::de", alias = "thirsty")]
     pub force: bool,
-    /// Timeout for the whole request, in seconds.
-    #[serde(default = "ten")]
+    /// Timeout in seconds for connecting and for each read or write (not for the whole transfer).
+    #[serde(default = "ten", deserialize_with = "intish::de")]
     pub timeout: u64,
     /// Extra HTTP request headers.
     #[serde(default)]
@@ -111,8 +111,12 @@ impl GetUrl {
 
     fn dest_path(&self) -> PathBuf {
         if self.dest.is_dir() {
-            let path = self.url.split(['?', '#']).next().unwrap_or_default();
-            let name = path.rsplit('/').next().filter(|n| !n.is_empty() && !path.ends_with("//")).unwrap_or("index.html");
+            // The basename of the URL's path (not of its host), as Ansible's url_filename.
+            let no_query = self.url.split(['?', '#']).next().unwrap_or_default();
+            let after_scheme = no_query.split_once("://").map(|(_, rest)| rest).unwrap_or(no_query);
+            let path =
+                if self.url.starts_with("file://") { after_scheme } else { after_scheme.split_once('/').map(|(_, p)| p).unwrap_or("") };
+            let name = path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("index.html");
             self.dest.join(name)
         } else {
             self.dest.clone()
@@ -139,7 +143,10 @@ impl GetUrl {
         }
         let tls = ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(self.timeout)))
+            // Ansible's timeout is a socket timeout, not a limit on the whole transfer of a large artifact.
+            .timeout_connect(Some(Duration::from_secs(self.timeout)))
+            .timeout_per_read(Some(Duration::from_secs(self.timeout)))
+            .timeout_per_write(Some(Duration::from_secs(self.timeout)))
             .http_status_as_error(false)
             .tls_config(tls)
             .build()
@@ -233,6 +240,8 @@ impl Module for GetUrl {
         let started = Instant::now();
         let cached = expected.as_ref().is_some_and(|(a, d)| self.fetch_cached(*a, d, &tmp.0));
         let status = if cached { 200 } else { self.fetch(&tmp.0)? };
+        // Ansible has no HTTP status for a file:// URL.
+        let status = if self.url.starts_with("file://") { serde_json::Value::Null } else { status.into() };
         if let Some((algo, digest)) = &expected {
             let got = checksum::digest_file(*algo, &tmp.0)?;
             if got != *digest {
@@ -252,9 +261,7 @@ impl Module for GetUrl {
             .with_msg(format!("OK ({size} bytes)"))
             .with("elapsed", started.elapsed().as_secs())
             .with("cached", cached);
-        if let Some(d) = &checksum_dest {
-            out = out.with("checksum_dest", d.clone());
-        }
+        out = out.with("checksum_dest", checksum_dest.clone()).with("md5sum", checksum::digest_file(Algorithm::Md5, &tmp.0)?);
         if content_changed {
             out.changed = true;
             if ctx.diff {

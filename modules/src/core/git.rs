@@ -36,7 +36,7 @@ pub struct Git {
     #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]
     pub clone: bool,
     /// Shallow clone/fetch with this many commits (branches, tags and HEAD).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub depth: Option<u32>,
     /// The remote's name.
     #[serde(default = "origin")]
@@ -142,7 +142,7 @@ impl Git {
         if let (Some(d), Target::Branch(name) | Target::Tag(name)) = (&depth, target) {
             args.extend(["--depth", d, "--branch", name]);
         }
-        args.extend([self.repo.as_str(), dest.as_str()]);
+        args.extend(["--", self.repo.as_str(), dest.as_str()]);
         self.git(None, &args)?;
         Ok(())
     }

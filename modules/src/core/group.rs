@@ -21,7 +21,7 @@ pub struct Group {
     /// The group's name.
     pub name: String,
     /// The group's number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub gid: Option<u32>,
     /// Create a system group (a number from the system range).
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
@@ -77,7 +77,7 @@ impl Group {
 impl Module for Group {
     const NAME: &'static str = "group";
     fn run(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
-        if self.name.is_empty() || self.name.contains([':', ',', '\n']) {
+        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains([':', ',', '\n', '/']) {
             return Err(ModuleError::BadArgs(format!("invalid group name {:?}", self.name)));
         }
         let plan = self.plan()?;

@@ -84,11 +84,11 @@ enum Matcher {
 impl Matcher {
     /// Python's `re.search` on a line read with its `\n`; `$` there matches
     /// before that newline, so search the line without it.
-    fn find<'a>(&self, line: &'a [u8]) -> Option<Option<regex::bytes::Captures<'a>>> {
+    fn is_match(&self, line: &[u8]) -> bool {
         match self {
-            Matcher::Regex(re) => re.captures(strip_nl(line)).map(Some),
-            Matcher::Literal(s) => contains(line, s).then_some(None),
-            Matcher::Line(l) => (strip_crlf(line) == l.as_slice()).then_some(None),
+            Matcher::Regex(re) => re.is_match(strip_nl(line)),
+            Matcher::Literal(s) => contains(line, s),
+            Matcher::Line(l) => strip_crlf(line) == l.as_slice(),
         }
     }
 }
@@ -246,7 +246,7 @@ impl LineInFile {
     fn absent(&self, lines: Vec<Vec<u8>>) -> Result<(Vec<Vec<u8>>, usize), ModuleError> {
         let matcher = self.matcher()?;
         let before = lines.len();
-        let kept: Vec<_> = lines.into_iter().filter(|l| matcher.find(l).is_none()).collect();
+        let kept: Vec<_> = lines.into_iter().filter(|l| !matcher.is_match(l)).collect();
         let removed = before - kept.len();
         Ok((kept, removed))
     }

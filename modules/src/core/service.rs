@@ -55,7 +55,7 @@ pub struct Service {
     #[serde(default)]
     pub pattern: Option<String>,
     /// Seconds between stop and start for `restarted`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub sleep: Option<u64>,
     /// The service manager (`auto`: systemd when PID 1 is systemd, else init scripts).
     #[serde(default = "auto", rename = "use")]
@@ -86,6 +86,9 @@ impl Request<'_> {
 
     /// Query, decide, and (outside check mode) act. Fills `changed`, `name`, `state`, `enabled`.
     pub fn apply(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
+        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains(['/', '\n']) {
+            return Err(ModuleError::BadArgs(format!("invalid service name {:?}", self.name)));
+        }
         if self.state.is_none() && self.enabled.is_none() {
             return Err(ModuleError::BadArgs("Neither argument state nor enabled are set".into()));
         }

@@ -51,24 +51,27 @@ fn yes() -> bool {
 impl Module for ShellArgs {
     const NAME: &'static str = "shell";
     fn run(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
-        let script = match (&self.raw_params, &self.cmd) {
+        let (script, free) = match (&self.raw_params, &self.cmd) {
             (Some(_), Some(_)) => return Err(ModuleError::BadArgs("parameters are mutually exclusive: _raw_params|cmd".into())),
-            (Some(s), None) | (None, Some(s)) => s,
+            (Some(s), None) => super::free_form::split(s)?,
+            (None, Some(s)) => (s.clone(), Default::default()),
             (None, None) => return Err(ModuleError::BadArgs("one of the following is required: _raw_params, cmd".into())),
         };
         if script.trim().is_empty() {
             return Err(ModuleError::BadArgs("no command given".into()));
         }
-        let shell = self.executable.clone().unwrap_or_else(|| "/bin/sh".into());
+        // Explicit arguments win over `key=value` words in the free form.
+        let shell = self.executable.clone().or(free.executable).unwrap_or_else(|| "/bin/sh".into());
+        let chdir = self.chdir.clone().or(free.chdir.map(PathBuf::from));
         Execution {
             argv: vec![shell, "-c".into(), script.clone()],
             cmd_value: Value::String(script.clone()),
-            chdir: self.chdir.as_ref(),
-            creates: self.creates.as_deref(),
-            removes: self.removes.as_deref(),
-            stdin: self.stdin.as_deref(),
-            stdin_add_newline: self.stdin_add_newline,
-            strip_empty_ends: self.strip_empty_ends,
+            chdir: chdir.as_ref(),
+            creates: self.creates.as_deref().or(free.creates.as_deref()),
+            removes: self.removes.as_deref().or(free.removes.as_deref()),
+            stdin: self.stdin.as_deref().or(free.stdin.as_deref()),
+            stdin_add_newline: free.stdin_add_newline.unwrap_or(self.stdin_add_newline),
+            strip_empty_ends: free.strip_empty_ends.unwrap_or(self.strip_empty_ends),
         }
         .run(ctx)
     }

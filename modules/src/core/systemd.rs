@@ -11,6 +11,10 @@ use crate::util::services::{self, Backend};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Manage systemd units.
+///
+/// Where PID 1 is not systemd (containers), `state`/`enabled` go to the SysV init
+/// script as `service` does (Ansible fails there instead), `daemon_reload` is a
+/// no-op and `masked` is an error.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Systemd {

@@ -39,6 +39,9 @@ pub struct Unarchive {
     /// Archive entries (basename globs or paths) not to extract.
     #[serde(default, alias = "excludes", deserialize_with = "listish::de")]
     pub exclude: Vec<String>,
+    /// Only `--strip-components=N` is supported: drop the first N path components of every member.
+    #[serde(default, deserialize_with = "listish::de")]
+    pub extra_opts: Vec<String>,
     /// Do not replace files in `dest` that already exist.
     #[serde(default, deserialize_with = "boolish::de")]
     pub keep_newer: bool,
@@ -73,13 +76,17 @@ impl Format {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
-    Dir,
+    Dir {
+        mode: Option<u32>,
+    },
     File {
         size: u64,
         mode: Option<u32>,
     },
     Link(PathBuf),
-    /// Hard links, devices, …: extracted by the tar crate, not compared.
+    /// A hard link to another member (path relative to dest, already stripped).
+    Hard(PathBuf),
+    /// Devices, fifos: refused on extraction.
     Other,
 }
 
@@ -127,7 +134,19 @@ fn normalize(name: &str) -> Option<PathBuf> {
 }
 
 /// Visit each member with a reader over its content.
-fn visit(src: &Path, format: Format, mut f: impl FnMut(Member, &mut dyn Read) -> Result<(), ModuleError>) -> Result<(), ModuleError> {
+/// `--strip-components`: drop the first `n` components; `None` when nothing is left.
+fn strip(rel: &Path, n: usize) -> Option<PathBuf> {
+    let out: PathBuf = rel.components().skip(n).collect();
+    (!out.as_os_str().is_empty()).then_some(out)
+}
+
+/// Visit each member (paths stripped of `strip` leading components) with a reader over its content.
+fn visit(
+    src: &Path,
+    format: Format,
+    strip_n: usize,
+    mut f: impl FnMut(Member, &mut dyn Read) -> Result<(), ModuleError>,
+) -> Result<(), ModuleError> {
     let file = fs::File::open(src).map_err(|e| ModuleError::io(format!("Source '{}' not readable", src.display()), e))?;
     match format {
         Format::Tar | Format::Tgz => {
@@ -141,9 +160,17 @@ fn visit(src: &Path, format: Format, mut f: impl FnMut(Member, &mut dyn Read) ->
                 let mut entry = entry.map_err(|e| bad(src, e))?;
                 let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
                 let Some(rel) = normalize(&name) else { return Err(bad(src, format!("unsafe member path {name:?}"))) };
+                let Some(rel) = strip(&rel, strip_n) else { continue };
                 let h = entry.header();
                 let kind = match h.entry_type() {
-                    tar::EntryType::Directory => Kind::Dir,
+                    tar::EntryType::Directory => Kind::Dir { mode: h.mode().ok().map(|m| m & 0o7777) },
+                    tar::EntryType::Link => {
+                        let target = entry.link_name().ok().flatten().map(|l| l.to_string_lossy().into_owned()).unwrap_or_default();
+                        match normalize(&target).and_then(|t| strip(&t, strip_n)) {
+                            Some(t) => Kind::Hard(t),
+                            None => return Err(bad(src, format!("unsafe hard link target {target:?}"))),
+                        }
+                    }
                     tar::EntryType::Regular | tar::EntryType::Continuous => {
                         Kind::File { size: h.size().unwrap_or(0), mode: h.mode().ok().map(|m| m & 0o7777) }
                     }
@@ -161,9 +188,10 @@ fn visit(src: &Path, format: Format, mut f: impl FnMut(Member, &mut dyn Read) ->
                 let Some(rel) = zf.enclosed_name().and_then(|p| normalize(&p.to_string_lossy())) else {
                     return Err(bad(src, format!("unsafe member path {name:?}")));
                 };
+                let Some(rel) = strip(&rel, strip_n) else { continue };
                 let mode = zf.unix_mode().map(|m| m & 0o7777);
                 let kind = if zf.is_dir() {
-                    Kind::Dir
+                    Kind::Dir { mode }
                 } else if zf.is_symlink() {
                     let mut target = String::new();
                     zf.read_to_string(&mut target).map_err(|e| bad(src, e))?;
@@ -191,11 +219,15 @@ impl Unarchive {
     fn is_current(&self, m: &Member, content: &mut dyn Read, dest: &Path) -> Result<bool, ModuleError> {
         let path = dest.join(&m.rel);
         let Ok(meta) = fs::symlink_metadata(&path) else { return Ok(false) };
-        if self.keep_newer && !matches!(m.kind, Kind::Dir) {
+        if self.keep_newer && !matches!(m.kind, Kind::Dir { .. }) {
             return Ok(true);
         }
         Ok(match &m.kind {
-            Kind::Dir => meta.is_dir(),
+            Kind::Dir { .. } => meta.is_dir(),
+            Kind::Hard(target) => {
+                use std::os::unix::fs::MetadataExt;
+                fs::symlink_metadata(dest.join(target)).is_ok_and(|t| t.ino() == meta.ino() && t.dev() == meta.dev())
+            }
             Kind::Link(target) => meta.file_type().is_symlink() && fs::read_link(&path).ok().as_ref() == Some(target),
             Kind::File { size, mode } => {
                 meta.is_file()
@@ -208,68 +240,92 @@ impl Unarchive {
         })
     }
 
+    /// Act: write every member into `dest`, never through a symlink that leads out of it.
     fn extract(&self, src: &Path, format: Format, dest: &Path) -> Result<(), ModuleError> {
-        match format {
-            Format::Tar | Format::Tgz => {
-                let file = fs::File::open(src).map_err(|e| ModuleError::io(format!("Source '{}' not readable", src.display()), e))?;
-                let reader: Box<dyn Read> = if format == Format::Tgz {
-                    Box::new(flate2::read::GzDecoder::new(BufReader::new(file)))
-                } else {
-                    Box::new(BufReader::new(file))
-                };
-                let mut ar = tar::Archive::new(reader);
-                ar.set_preserve_permissions(true);
-                ar.set_overwrite(true);
-                for entry in ar.entries().map_err(|e| bad(src, e))? {
-                    let mut entry = entry.map_err(|e| bad(src, e))?;
-                    let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-                    let rel = normalize(&name).unwrap_or_default();
-                    let m = Member { name, rel, kind: Kind::Other };
-                    if self.excluded(&m)
-                        || (self.keep_newer && dest.join(&m.rel).exists() && entry.header().entry_type() != tar::EntryType::Directory)
-                    {
-                        continue;
-                    }
-                    entry
-                        .unpack_in(dest)
-                        .map_err(|e| ModuleError::Failed(format!("failed to unpack {} into {}: {e}", m.name, dest.display())))?;
-                }
-                Ok(())
+        visit(src, format, self.strip_components()?, |m, content| {
+            if self.excluded(&m) {
+                return Ok(());
             }
-            Format::Zip => visit(src, format, |m, content| {
-                if self.excluded(&m) {
-                    return Ok(());
-                }
-                let path = dest.join(&m.rel);
-                if self.keep_newer && path.exists() && m.kind != Kind::Dir {
-                    return Ok(());
-                }
-                let io = |what: &str| {
-                    let what = format!("{what} {}", path.display());
-                    move |e| ModuleError::io(what, e)
-                };
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent).map_err(io("creating parent of"))?;
-                }
-                match &m.kind {
-                    Kind::Dir => fs::create_dir_all(&path).map_err(io("creating"))?,
-                    Kind::Link(target) => {
-                        if fs::symlink_metadata(&path).is_ok() {
-                            fs::remove_file(&path).map_err(io("replacing"))?;
-                        }
-                        std::os::unix::fs::symlink(target, &path).map_err(io("symlinking"))?;
+            let path = dest.join(&m.rel);
+            if self.keep_newer && path.exists() && !matches!(m.kind, Kind::Dir { .. }) {
+                return Ok(());
+            }
+            let io = |what: &str| {
+                let what = format!("{what} {}", path.display());
+                move |e| ModuleError::io(what, e)
+            };
+            refuse_symlinked_parents(dest, &m.rel)?;
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io("creating parent of"))?;
+            }
+            let replace = |path: &Path| -> Result<(), ModuleError> {
+                match fs::symlink_metadata(path) {
+                    Ok(meta) if !meta.is_dir() => {
+                        fs::remove_file(path).map_err(|e| ModuleError::io(format!("replacing {}", path.display()), e))
                     }
-                    Kind::File { mode, .. } => {
-                        let mut bytes = Vec::new();
-                        content.read_to_end(&mut bytes).map_err(io("reading archive member for"))?;
-                        crate::util::fs::write_atomic(&path, &bytes, Some(mode.unwrap_or(0o644)))?;
-                    }
-                    Kind::Other => {}
+                    _ => Ok(()),
                 }
-                Ok(())
-            }),
+            };
+            match &m.kind {
+                Kind::Dir { mode } => {
+                    if !path.is_dir() {
+                        replace(&path)?;
+                        fs::create_dir_all(&path).map_err(io("creating"))?;
+                    }
+                    fs::set_permissions(&path, fs::Permissions::from_mode(mode.unwrap_or(0o755))).map_err(io("chmod"))?;
+                }
+                Kind::Link(target) => {
+                    replace(&path)?;
+                    std::os::unix::fs::symlink(target, &path).map_err(io("symlinking"))?;
+                }
+                Kind::Hard(target) => {
+                    replace(&path)?;
+                    refuse_symlinked_parents(dest, target)?;
+                    fs::hard_link(dest.join(target), &path).map_err(io("hard linking"))?;
+                }
+                Kind::File { mode, .. } => {
+                    if path.is_dir() {
+                        return Err(ModuleError::Failed(format!("cannot extract file {} over a directory", path.display())));
+                    }
+                    replace(&path)?;
+                    let mut bytes = Vec::new();
+                    content.read_to_end(&mut bytes).map_err(io("reading archive member for"))?;
+                    crate::util::fs::write_atomic(&path, &bytes, Some(mode.unwrap_or(0o644)))?;
+                }
+                Kind::Other => return Err(ModuleError::Failed(format!("unsupported archive member type: {}", m.name))),
+            }
+            Ok(())
+        })
+    }
+
+    /// The one `extra_opts` dpctl understands: `--strip-components=N` (or `--strip-components N`).
+    fn strip_components(&self) -> Result<usize, ModuleError> {
+        let mut n = 0;
+        let mut opts = self.extra_opts.iter();
+        while let Some(o) = opts.next() {
+            let value = match o.strip_prefix("--strip-components") {
+                Some(rest) if rest.starts_with('=') => rest[1..].to_string(),
+                Some("") => opts.next().cloned().unwrap_or_default(),
+                _ => return Err(ModuleError::BadArgs(format!("unarchive: extra_opts {o:?} is not supported (only --strip-components=N)"))),
+            };
+            n = value.parse().map_err(|_| ModuleError::BadArgs(format!("unarchive: bad --strip-components value {value:?}")))?;
+        }
+        Ok(n)
+    }
+}
+
+/// A member whose parent inside `dest` is a symlink would be written wherever
+/// that link points: refuse, as `tar` does for a link planted by the archive.
+fn refuse_symlinked_parents(dest: &Path, rel: &Path) -> Result<(), ModuleError> {
+    let mut cur = dest.to_path_buf();
+    let parents: Vec<_> = rel.parent().map(|p| p.components().collect()).unwrap_or_default();
+    for c in parents {
+        cur.push(c);
+        if fs::symlink_metadata(&cur).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ModuleError::Failed(format!("refusing to extract {} through the symlink {}", rel.display(), cur.display())));
         }
     }
+    Ok(())
 }
 
 impl Module for Unarchive {
@@ -277,6 +333,7 @@ impl Module for Unarchive {
 
     fn run(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
         let (src, dest) = (&self.src, &self.dest);
+        self.strip_components()?;
         if let Some(c) = self.creates.as_ref().filter(|c| c.exists()) {
             let mut out = Outcome::changed(false).with_msg(format!("skipped, since {} exists", c.display()));
             out.skipped = true;
@@ -296,7 +353,7 @@ impl Module for Unarchive {
         let mut files = Vec::new();
         let mut rels = Vec::new();
         let mut stale = Vec::new();
-        visit(src, format, |m, content| {
+        visit(src, format, self.strip_components()?, |m, content| {
             files.push(m.name.clone());
             if self.excluded(&m) {
                 return Ok(());

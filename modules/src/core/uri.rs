@@ -26,6 +26,10 @@ pub enum BodyFormat {
 }
 
 /// Interacts with web services.
+///
+/// Differences from Ansible: basic auth is always sent with the first request;
+/// no `form-multipart`, `unix_socket`, `src`, client certificates or netrc;
+/// `msg` uses the standard reason phrase. Skipped in check mode, as in Ansible.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Uri {
@@ -50,7 +54,7 @@ pub struct Uri {
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
     pub return_content: bool,
     /// Seconds for the whole request.
-    #[serde(default = "thirty")]
+    #[serde(default = "thirty", deserialize_with = "crate::util::scalar::int")]
     pub timeout: u64,
     /// Verify the server's TLS certificate.
     #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]
@@ -220,7 +224,8 @@ impl Module for Uri {
             .with("redirected", final_url.trim_end_matches('/') != self.url.trim_end_matches('/'))
             .with("elapsed", started.elapsed().as_secs())
             .with("content_length", content_length)
-            .with("cookies", Map::new());
+            .with("cookies", Map::new())
+            .with("cookies_string", "");
         let text = String::from_utf8_lossy(&content).into_owned();
         let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         let sub = mime.split('/').nth(1).unwrap_or("");

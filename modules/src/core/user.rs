@@ -27,7 +27,7 @@ pub struct User {
     #[serde(alias = "user")]
     pub name: String,
     /// The account's number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub uid: Option<u32>,
     /// Allow a `uid` another account already has.
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
@@ -203,14 +203,15 @@ impl User {
 impl Module for User {
     const NAME: &'static str = "user";
     fn run(&self, ctx: &Context) -> Result<Outcome, ModuleError> {
-        if self.name.is_empty() || self.name.contains([':', ',', '\n', '/']) {
+        if self.name.is_empty() || self.name.starts_with('-') || self.name.contains([':', ',', '\n', '/']) {
             return Err(ModuleError::BadArgs(format!("invalid user name {:?}", self.name)));
         }
         let current = accounts::user(&self.name)?;
         let mut o = Outcome::default().with("name", self.name.clone());
         if self.state == PresentAbsent::Absent {
-            o = o.with("state", "absent").with("force", self.force).with("remove", self.remove);
+            o = o.with("state", "absent");
             if current.is_some() {
+                o = o.with("force", self.force).with("remove", self.remove);
                 o.changed = true;
                 if !ctx.check_mode {
                     let mut argv = vec!["userdel".to_string()];

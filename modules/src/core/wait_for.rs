@@ -46,7 +46,7 @@ pub struct WaitFor {
     #[serde(default = "localhost")]
     pub host: String,
     /// TCP port to wait for.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int_opt")]
     pub port: Option<u16>,
     /// File to wait for (`present`/`started`: exists; `absent`: gone).
     #[serde(default)]
@@ -58,16 +58,16 @@ pub struct WaitFor {
     #[serde(default)]
     pub search_regex: Option<String>,
     /// Seconds to wait at most.
-    #[serde(default = "three_hundred")]
+    #[serde(default = "three_hundred", deserialize_with = "crate::util::scalar::int")]
     pub timeout: u64,
     /// Seconds to wait before starting to check.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::util::scalar::int")]
     pub delay: u64,
     /// Seconds between checks.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "crate::util::scalar::int")]
     pub sleep: u64,
     /// Seconds to wait for one connection attempt.
-    #[serde(default = "five")]
+    #[serde(default = "five", deserialize_with = "crate::util::scalar::int")]
     pub connect_timeout: u64,
     /// The failure message instead of the default one.
     #[serde(default)]
@@ -307,15 +307,44 @@ impl Module for WaitFor {
         let Some(found) = found else {
             return Err(ModuleError::failed_with(Outcome::default().with("elapsed", elapsed), self.timeout_msg()));
         };
-        Ok(Outcome::changed(false)
+        let o = Outcome::changed(false)
             .with("state", self.state.as_str())
             .with("port", self.port)
             .with("path", self.path.as_ref().map(|p| p.display().to_string()))
             .with("search_regex", self.search_regex.clone())
             .with("match_groups", found.groups)
             .with("match_groupdict", found.named)
-            .with("elapsed", elapsed))
+            .with("elapsed", elapsed);
+        Ok(match &self.path {
+            Some(p) => with_path_info(o, p),
+            None => o,
+        })
     }
+}
+
+/// Ansible adds the file's attributes to any result that has a `path`
+/// (and `state` becomes the file's type): do the same so registered results match.
+fn with_path_info(mut o: Outcome, path: &std::path::Path) -> Outcome {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::symlink_metadata(path) else {
+        return o.with("state", "absent");
+    };
+    let kind = if m.file_type().is_symlink() {
+        "link"
+    } else if m.is_dir() {
+        "directory"
+    } else {
+        "file"
+    };
+    let owner = crate::util::accounts::users().ok().and_then(|u| u.into_iter().find(|u| u.uid == m.uid())).map(|u| u.name);
+    let group = crate::util::accounts::groups().ok().and_then(|g| g.into_iter().find(|g| g.gid == m.gid())).map(|g| g.name);
+    o.values.insert("uid".into(), m.uid().into());
+    o.values.insert("gid".into(), m.gid().into());
+    o.values.insert("owner".into(), owner.map(Value::String).unwrap_or_else(|| m.uid().to_string().into()));
+    o.values.insert("group".into(), group.map(Value::String).unwrap_or_else(|| m.gid().to_string().into()));
+    o.values.insert("mode".into(), format!("{:04o}", m.mode() & 0o7777).into());
+    o.values.insert("size".into(), m.size().into());
+    o.with("state", kind)
 }
 
 register_module!(WaitFor);

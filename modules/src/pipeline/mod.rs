@@ -1,5 +1,6 @@
 //! The data-pipeline modules: typed, idempotent clients of each system's own protocol.
 
+pub mod cassandra_schema;
 pub mod influxdb;
 pub mod influxdb_database;
 pub mod kafka;
@@ -10,3 +11,4 @@ pub mod postgres_db;
 pub mod secor;
 pub mod secor_conf;
 pub mod state;
+pub mod yarn_app;

@@ -353,7 +353,7 @@ pub fn path_info(path: &Path) -> Map<String, Value> {
     } else {
         "file"
     };
-    let meta = fs::metadata(path).unwrap_or(meta);
+    // lstat, as Ansible: a link reports its own mode (0777) and size.
     m.insert("state".into(), state.into());
     m.insert("mode".into(), mode_string(meta.permissions().mode()).into());
     m.insert("uid".into(), meta.uid().into());

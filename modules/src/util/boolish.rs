@@ -50,6 +50,11 @@ pub fn yes() -> bool {
     true
 }
 
+/// [`de`] under the name `#[serde(deserialize_with = "boolish::deserialize")]` reads naturally with.
+pub use self::de as deserialize;
+/// [`de_opt`] likewise.
+pub use self::de_opt as deserialize_opt;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,8 +89,3 @@ mod tests {
         assert!(serde_json::from_value::<T>(json!({"b": 2})).is_err());
     }
 }
-
-/// [`de`] under the name `#[serde(deserialize_with = "boolish::deserialize")]` reads naturally with.
-pub use self::de as deserialize;
-/// [`de_opt`] likewise.
-pub use self::de_opt as deserialize_opt;

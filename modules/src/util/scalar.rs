@@ -57,3 +57,48 @@ pub fn list_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, 
     struct Wrap(#[serde(deserialize_with = "list")] Vec<String>);
     Option::<Wrap>::deserialize(d).map(|o| o.map(|Wrap(v)| v))
 }
+
+/// The integer a scalar stands for, if it is one that fits `T`.
+fn to_int<T: TryFrom<i64>>(s: Scalar) -> Result<T, String> {
+    let n = match &s {
+        Scalar::Int(i) => Some(*i),
+        Scalar::Str(t) => t.trim().parse::<i64>().ok(),
+        Scalar::Float(f) if f.fract() == 0.0 => Some(*f as i64),
+        _ => None,
+    };
+    n.and_then(|n| T::try_from(n).ok()).ok_or_else(|| format!("invalid integer {:?}", s.into_string()))
+}
+
+/// An integer given as a number or as text (`gid: "{{ kafka_gid }}"` renders to a
+/// string; Ansible converts it), e.g. `#[serde(deserialize_with = "crate::util::scalar::int")]`.
+pub fn int<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+    to_int(Scalar::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+/// The `Option` form of [`int`]; use with `#[serde(default, deserialize_with = …)]`.
+pub fn int_opt<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+    Option::<Scalar>::deserialize(d)?.map(to_int).transpose().map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct T {
+        #[serde(deserialize_with = "super::int")]
+        a: u16,
+        #[serde(default, deserialize_with = "super::int_opt")]
+        b: Option<u32>,
+    }
+
+    #[test]
+    fn integers_from_numbers_and_text() {
+        let t: T = serde_json::from_value(serde_json::json!({"a": "8080", "b": 1001})).unwrap();
+        assert_eq!((t.a, t.b), (8080, Some(1001)));
+        let t: T = serde_json::from_value(serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(t.b, None);
+        assert!(serde_json::from_value::<T>(serde_json::json!({"a": "70000"})).is_err());
+        assert!(serde_json::from_value::<T>(serde_json::json!({"a": "x"})).is_err());
+    }
+}

@@ -21,7 +21,8 @@ for case in cases:
         if case["initial"] is not None:
             with open(path, "w") as f:
                 f.write(case["initial"])
-        args = dict(case["args"], path=path)
+        args = dict(case["args"])
+        args[case.get("path_arg", "path")] = path
         env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_NOCOLOR="1")
         p = subprocess.run([ansible, "localhost", "-c", "local", "-m", case["module"], "-a", json.dumps(args)],
                            capture_output=True, text=True, env=env)
@@ -35,6 +36,7 @@ for case in cases:
             "changed": bool(res.get("changed", False)),
             "msg": res.get("msg", "").replace(path, "@PATH@"),
             "content": content,
+            "mode": "%04o" % (os.stat(path).st_mode & 0o7777) if os.path.exists(path) else None,
         }
         print(case["name"], out[case["name"]]["changed"], file=sys.stderr)
 with open(os.path.join(here, "expected.json"), "w") as f:

@@ -19,6 +19,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("items2dict", items2dict);
     env.add_filter("combine", combine);
     env.add_filter("extract", extract);
+    env.add_filter("subelements", subelements);
 }
 
 /// Plain JSON data of a value (lazy containers fully templated).
@@ -227,4 +228,31 @@ fn extract(item: &Value, container: &Value, morekeys: Option<Value>) -> Result<V
         }
     }
     Ok(v)
+}
+
+/// `subelements(key, skip_missing=False)`: pairs of (item, sub-item) for `loop:`.
+fn subelements(value: &Value, key: String, skip_missing: Option<bool>, kwargs: Kwargs) -> Result<Value, Error> {
+    let skip_missing = match skip_missing {
+        Some(s) => s,
+        None => kwargs.get::<Option<bool>>("skip_missing")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    let mut out = Vec::new();
+    for item in list_of(value, "subelements")? {
+        let mut sub = Some(&item);
+        for k in key.split('.') {
+            sub = sub.and_then(|s| s.get(k));
+        }
+        match sub {
+            Some(Json::Array(children)) => {
+                for c in children {
+                    out.push(Json::Array(vec![item.clone(), c.clone()]));
+                }
+            }
+            Some(other) => return Err(fail(format!("the key {key} should point to a list, got {other}"))),
+            None if skip_missing => {}
+            None => return Err(fail(format!("could not find '{key}' key in iterated item {item}"))),
+        }
+    }
+    Ok(to_value(out))
 }

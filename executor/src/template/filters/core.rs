@@ -15,6 +15,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("ternary", ternary);
     env.add_filter("mandatory", mandatory);
     env.add_filter("type_debug", |v: &Value| pyrepr::type_name(v));
+    env.add_filter("join", join);
 }
 
 /// Jinja's `default(value, default_value='', boolean=False)`.
@@ -119,4 +120,35 @@ fn mandatory(value: &Value, msg: Option<String>) -> Result<Value, Error> {
         return Err(Error::new(ErrorKind::InvalidOperation, msg));
     }
     Ok(value.clone())
+}
+
+/// Jinja's `join(d='', attribute=None)`, items printed as Python's `str()` (`True`, `None`).
+fn join(value: &Value, d: Option<String>, attribute: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let d = match d {
+        Some(d) => d,
+        None => kwargs.get::<Option<String>>("d")?.unwrap_or_default(),
+    };
+    let attribute = match attribute {
+        Some(a) => Some(a),
+        None => kwargs.get::<Option<String>>("attribute")?,
+    };
+    kwargs.assert_all_used()?;
+    if value.kind() == ValueKind::String {
+        return Ok(value.as_str().unwrap_or_default().chars().map(String::from).collect::<Vec<_>>().join(&d));
+    }
+    let mut parts = Vec::new();
+    for item in value.try_iter()? {
+        let item = match &attribute {
+            Some(a) => a.split('.').try_fold(item, |v, part| match part.parse::<i64>() {
+                Ok(i) => v.get_item(&Value::from(i)),
+                Err(_) => v.get_attr(part),
+            })?,
+            None => item,
+        };
+        if item.is_undefined() {
+            return Err(Error::from(ErrorKind::UndefinedError));
+        }
+        parts.push(pyrepr::py_str(&item));
+    }
+    Ok(parts.join(&d))
 }

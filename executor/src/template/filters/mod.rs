@@ -3,6 +3,7 @@
 mod collections;
 mod core;
 mod json_query;
+mod password;
 mod serialize;
 mod text;
 
@@ -14,6 +15,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     collections::register(env);
     serialize::register(env);
     env.add_filter("json_query", json_query::json_query);
+    env.add_filter("password_hash", password::password_hash);
 }
 
 /// A filter failure with a message.

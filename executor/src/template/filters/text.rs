@@ -25,6 +25,23 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("basename", |s: &Value| basename(&text_of(s)).to_string());
     env.add_filter("dirname", |s: &Value| dirname(&text_of(s)).to_string());
     env.add_filter("splitext", splitext);
+    env.add_filter("indent", indent);
+    env.add_filter("path_join", path_join);
+    env.add_filter("expanduser", |s: &Value| expanduser(&text_of(s)));
+    env.add_filter("normpath", |s: &Value| normpath(&text_of(s)));
+    env.add_filter("center", |s: &Value, width: Option<usize>| {
+        let text = text_of(s);
+        let width = width.unwrap_or(80);
+        let len = text.chars().count();
+        if len >= width {
+            return text;
+        }
+        // CPython's str.center split of the padding.
+        let total = width - len;
+        let left = total / 2 + (total & width & 1);
+        format!("{}{text}{}", " ".repeat(left), " ".repeat(total - left))
+    });
+    env.add_filter("wordcount", |s: &Value| text_of(s).split(|c: char| !c.is_alphanumeric() && c != '_').filter(|w| !w.is_empty()).count());
 }
 
 /// A value as text the way Ansible's filters coerce it (`to_text(nonstring='simplerepr')`).
@@ -384,5 +401,110 @@ fn splitext(value: &Value) -> Value {
     match dot {
         Some(i) => Value::from(vec![Value::from(&p[..base_start + i]), Value::from(&p[base_start + i..])]),
         None => Value::from(vec![Value::from(p.as_str()), Value::from("")]),
+    }
+}
+
+/// Jinja's `indent(width=4, first=False, blank=False)`, a port of its Python code (which keeps
+/// a trailing newline, unlike minijinja's).
+fn indent(value: &Value, width: Option<Value>, first: Option<bool>, blank: Option<bool>, kwargs: Kwargs) -> Result<String, Error> {
+    let width = match width {
+        Some(w) => Some(w),
+        None => kwargs.get::<Option<Value>>("width")?,
+    };
+    let first = match first {
+        Some(f) => f,
+        None => kwargs.get::<Option<bool>>("first")?.unwrap_or(false),
+    };
+    let blank = match blank {
+        Some(b) => b,
+        None => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    let indention = match width {
+        Some(w) if w.kind() == ValueKind::String => w.as_str().unwrap_or_default().to_string(),
+        Some(w) => " ".repeat(w.as_i64().unwrap_or(4).max(0) as usize),
+        None => "    ".to_string(),
+    };
+    let text = format!("{}\n", text_of(value));
+    let lines: Vec<&str> = text.lines().collect();
+    let mut rv = if blank {
+        lines.join(&format!("\n{indention}"))
+    } else {
+        let mut rv = lines.first().copied().unwrap_or_default().to_string();
+        if lines.len() > 1 {
+            let rest: Vec<String> =
+                lines[1..].iter().map(|l| if l.is_empty() { String::new() } else { format!("{indention}{l}") }).collect();
+            rv.push('\n');
+            rv.push_str(&rest.join("\n"));
+        }
+        rv
+    };
+    if first {
+        rv = format!("{indention}{rv}");
+    }
+    Ok(rv)
+}
+
+/// `os.path.join` over a list (or one string).
+fn path_join(value: &Value) -> Result<String, Error> {
+    let parts: Vec<String> = match value.kind() {
+        ValueKind::String => vec![text_of(value)],
+        _ => value.try_iter()?.map(|v| text_of(&v)).collect(),
+    };
+    let mut out = String::new();
+    for p in parts {
+        if p.starts_with('/') {
+            out = p;
+        } else if out.is_empty() || out.ends_with('/') {
+            out.push_str(&p);
+        } else {
+            out.push('/');
+            out.push_str(&p);
+        }
+    }
+    Ok(out)
+}
+
+/// `os.path.expanduser` for the controller's own user (`~` and `~/…`).
+fn expanduser(p: &str) -> String {
+    match (p.strip_prefix('~'), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+        _ => p.to_string(),
+    }
+}
+
+/// `os.path.normpath`.
+fn normpath(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let absolute = p.starts_with('/');
+    // POSIX keeps exactly two leading slashes, folds three or more to one.
+    let lead = if absolute {
+        if p.starts_with("//") && !p.starts_with("///") {
+            "//"
+        } else {
+            "/"
+        }
+    } else {
+        ""
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for comp in p.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            c => parts.push(c),
+        }
+    }
+    let joined = parts.join("/");
+    let out = format!("{lead}{joined}");
+    if out.is_empty() {
+        ".".into()
+    } else {
+        out
     }
 }

@@ -1,0 +1,38 @@
+//! `ansible_connection: local`: the agent is a child process of the executor.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use super::session::{AgentSession, SessionError, StderrTail, SudoPrompt};
+
+/// Starts `agent` (through `sudo -u USER` when `become_user` is set).
+pub async fn start(
+    agent: &Path,
+    become_user: Option<&str>,
+    become_password: Option<&str>,
+    timeout: Duration,
+) -> Result<AgentSession, SessionError> {
+    let (mut cmd, sudo) = match become_user {
+        None => (tokio::process::Command::new(agent), None),
+        Some(user) => {
+            let mut cmd = tokio::process::Command::new("sudo");
+            let prompt = super::upload::sudo_prompt_marker();
+            if become_password.is_some() {
+                cmd.args(["-H", "-S", "-p", &prompt]);
+            } else {
+                cmd.args(["-H", "-n"]);
+            }
+            cmd.args(["-u", user, "--"]).arg(agent);
+            (cmd, Some(SudoPrompt { marker: prompt, password: become_password.map(str::to_string) }))
+        }
+    };
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    let mut child = cmd.spawn().map_err(|e| SessionError::Closed(format!("cannot start {}: {e}", agent.display())))?;
+    let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+        return Err(SessionError::Closed("the agent's pipes were not set up".into()));
+    };
+    let tail = StderrTail::default();
+    tail.pump(stderr);
+    AgentSession::start(stdout, stdin, tail, sudo, timeout, Box::new(child)).await
+}
