@@ -56,6 +56,65 @@ fn loads_roles_dependencies_imports_blocks_and_handlers() {
     assert_eq!(looped.notify, ["restart"]);
 }
 
+/// A readable outline of a play: sections, blocks, tasks with their module and arguments.
+fn outline(items: &[Item], depth: usize, out: &mut String) {
+    let pad = "  ".repeat(depth);
+    for item in items {
+        match item {
+            Item::Task(t) => {
+                let args = serde_json::to_string(&t.action.args).unwrap();
+                out.push_str(&format!("{pad}- {} [{}] {args}", t.display_name(), t.action.module));
+                if let Some(l) = &t.loop_ {
+                    out.push_str(&format!(" loop({})={}", l.lookup.as_deref().unwrap_or("loop"), l.items));
+                }
+                if !t.inherited.when.is_empty() {
+                    out.push_str(&format!(" when={:?}", t.inherited.when.iter().map(|w| w.value.to_string()).collect::<Vec<_>>()));
+                }
+                out.push('\n');
+            }
+            Item::Block(b) => {
+                let when: Vec<String> = b.inherited.when.iter().map(|w| w.value.to_string()).collect();
+                out.push_str(&format!(
+                    "{pad}- block {} vars={} when={when:?}\n",
+                    b.name.as_deref().unwrap_or(""),
+                    serde_json::to_string(&b.vars).unwrap()
+                ));
+                outline(&b.block, depth + 1, out);
+                if !b.rescue.is_empty() {
+                    out.push_str(&format!("{pad}  rescue:\n"));
+                    outline(&b.rescue, depth + 2, out);
+                }
+                if !b.always.is_empty() {
+                    out.push_str(&format!("{pad}  always:\n"));
+                    outline(&b.always, depth + 2, out);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn loader_outline_snapshot() {
+    let pb = load_playbook(&fixture("loader/site.yml"), &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    let play = &pb.plays[0];
+    let mut out = format!("play: {} hosts={} vars={}\n", play.display_name(), play.hosts, serde_json::to_string(&play.vars).unwrap());
+    for (title, items) in [("pre_tasks", &play.pre_tasks), ("tasks", &play.tasks), ("handlers", &play.handlers)] {
+        out.push_str(&format!("{title}:\n"));
+        outline(items, 1, &mut out);
+    }
+    for r in &play.roles {
+        out.push_str(&format!(
+            "role {}: defaults={} vars={} params={}\n",
+            r.context.name,
+            serde_json::to_string(&r.context.defaults).unwrap(),
+            serde_json::to_string(&r.context.vars).unwrap(),
+            serde_json::to_string(&r.context.params).unwrap()
+        ));
+        outline(&r.tasks, 1, &mut out);
+    }
+    insta::assert_snapshot!(out);
+}
+
 #[test]
 fn misspelled_keyword_is_reported_with_position() {
     let err = load_playbook(&fixture("errors/four_errors.yml"), &LoadOptions::default()).unwrap_err();

@@ -29,4 +29,5 @@ fn twelve_levels_resolve_as_ansible() {
     let got = std::fs::read_to_string(out_dir.path().join("w1/out/w1/prec.txt")).unwrap();
     let want = std::fs::read_to_string(dir.join("expected/w1/prec.txt")).unwrap();
     assert_eq!(got, want);
+    insta::assert_snapshot!(got);
 }

@@ -247,7 +247,7 @@ impl Runner {
                     }
                     continue;
                 };
-                match groups.iter_mut().find(|(t, _)| !free && Arc::ptr_eq(&t.task, &next.task) && Arc::ptr_eq(&t.chain, &next.chain)) {
+                match groups.iter_mut().find(|(t, _)| !free && same_task(t, &next)) {
                     Some((_, hs)) => hs.push(name.clone()),
                     None => groups.push((next, vec![name.clone()])),
                 }
@@ -529,6 +529,11 @@ impl Runner {
         }
         PlayEnd::Continue
     }
+}
+
+/// The same task inside the same blocks (each host's cursor has its own chain list).
+fn same_task(a: &NextTask, b: &NextTask) -> bool {
+    Arc::ptr_eq(&a.task, &b.task) && a.chain.len() == b.chain.len() && a.chain.iter().zip(b.chain.iter()).all(|(x, y)| Arc::ptr_eq(x, y))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
