@@ -49,14 +49,14 @@ pub struct TaskOutcome {
     pub effect: Effect,
 }
 
-fn failed(msg: impl Into<String>) -> ItemOutcome {
+pub(super) fn failed(msg: impl Into<String>) -> ItemOutcome {
     let mut m = Map::new();
     m.insert("failed".into(), true.into());
     m.insert("msg".into(), Value::String(msg.into()));
     ItemOutcome { result: m, effect: Effect::None }
 }
 
-fn truthy(v: Option<&Value>) -> bool {
+pub(super) fn truthy(v: Option<&Value>) -> bool {
     match v {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => modules::args::ansible_bool(s).unwrap_or(false),
@@ -327,10 +327,27 @@ impl Exec<'_> {
                 Ok(copy_args) => self.remote(host, task, chain, scope, "copy", copy_args).await,
                 Err(msg) => failed(msg),
             },
-            "copy" if args.get("src").is_some() && !truthy(args.get("remote_src")) => match self.local_src_to_content(task, args) {
-                Ok(copy_args) => self.remote(host, task, chain, scope, "copy", copy_args).await,
-                Err(msg) => failed(msg),
-            },
+            "copy" if args.get("src").is_some() && !truthy(args.get("remote_src")) => {
+                let src = args.get("src").and_then(Value::as_str).unwrap_or_default();
+                match self.find(task, src) {
+                    Some(dir) if dir.is_dir() => {
+                        super::transfer::copy_dir(self, host, task, chain, scope, args, &dir, src.ends_with('/')).await
+                    }
+                    _ => match self.local_src_to_content(task, args) {
+                        Ok(copy_args) => self.remote(host, task, chain, scope, "copy", copy_args).await,
+                        Err(msg) => failed(msg),
+                    },
+                }
+            }
+            "unarchive" if args.get("src").is_some() && !truthy(args.get("remote_src")) => {
+                let src = args.get("src").and_then(Value::as_str).unwrap_or_default();
+                match self.find(task, src) {
+                    Some(archive) if archive.is_file() => {
+                        super::transfer::unarchive_local(self, host, task, chain, scope, args, &archive).await
+                    }
+                    _ => failed(format!("Could not find or access '{src}'")),
+                }
+            }
             _ => self.remote(host, task, chain, scope, &module, args.clone()).await,
         }
     }
@@ -426,7 +443,7 @@ impl Exec<'_> {
         Ok(copy)
     }
 
-    fn find(&self, task: &Task, src: &str) -> Option<std::path::PathBuf> {
+    pub(super) fn find(&self, task: &Task, src: &str) -> Option<std::path::PathBuf> {
         let p = Path::new(src);
         if p.is_absolute() {
             return p.exists().then(|| p.to_path_buf());
@@ -457,7 +474,7 @@ impl Exec<'_> {
         ConnParams::from_host_vars(target, &conn_vars, &self.shared.conn).map_err(|e| e.to_string())
     }
 
-    async fn remote(
+    pub(super) async fn remote(
         &self,
         host: &mut HostRun,
         task: &Task,

@@ -12,6 +12,7 @@ pub mod keywords;
 pub mod result;
 pub mod rtree;
 pub mod serial;
+mod transfer;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
