@@ -407,7 +407,30 @@ impl Exec<'_> {
         vars.insert("template_uid".into(), "root".into());
         vars.entry("ansible_managed").or_insert_with(|| "Ansible managed".into());
         let tscope = Scope::new(vars).with_search_paths(self.ps.search_paths(Some(task))).with_hostvars(self.ps.hostvars.clone());
-        let rendered = self.templar().render_template_file(&path.display().to_string(), &text, &tscope).map_err(|e| e.to_string())?;
+        // Jinja environment overrides would need a second template environment: refuse them clearly.
+        for (key, default) in [("trim_blocks", true), ("lstrip_blocks", false), ("keep_trailing_newline", false)] {
+            if args.get(key).is_some_and(|v| truthy(Some(v)) != default) {
+                return Err(format!("template: `{key}` other than the default ({default}) is not supported yet"));
+            }
+        }
+        for key in [
+            "block_start_string",
+            "block_end_string",
+            "variable_start_string",
+            "variable_end_string",
+            "comment_start_string",
+            "comment_end_string",
+        ] {
+            if args.contains_key(key) {
+                return Err(format!("template: `{key}` is not supported yet"));
+            }
+        }
+        let mut rendered = self.templar().render_template_file(&path.display().to_string(), &text, &tscope).map_err(|e| e.to_string())?;
+        match args.get("newline_sequence").and_then(Value::as_str) {
+            None | Some("\n") => {}
+            Some(nl @ ("\r\n" | "\r")) => rendered = rendered.replace('\n', nl),
+            Some(other) => return Err(format!("template: newline_sequence must be \\n, \\r\\n or \\r, not {other:?}")),
+        }
         let mut copy = Map::new();
         copy.insert("content".into(), rendered.into());
         for key in ["dest", "mode", "owner", "group", "backup", "validate", "force"] {
