@@ -16,13 +16,15 @@ use super::ssh::SshConnection;
 /// Picks and prepares the cache dir into `$d`: `~/.cache/dpctl/agents`, or,
 /// for users without a usable home (service accounts with `/nonexistent`),
 /// `$TMPDIR/dpctl-agents-<uid>` provided it is a real dir owned by the user.
-const CACHE_SETUP: &str = "umask 077; d=\"$HOME/.cache/dpctl/agents\"; \
+const CACHE_SETUP: &str = "um=$(umask); umask 077; d=\"$HOME/.cache/dpctl/agents\"; \
     if ! mkdir -p \"$d\" 2>/dev/null; then d=\"${TMPDIR:-/tmp}/dpctl-agents-$(id -u)\"; mkdir -p \"$d\" || exit 4; fi; \
     if [ -L \"$d\" ] || [ ! -O \"$d\" ]; then echo \"agent cache $d is not owned by $(id -un)\" >&2; exit 4; fi; \
     chmod 700 \"$d\" || exit 4; ";
 
+/// The agent runs with the login's own umask (not the cache's 077), so files
+/// that commands create get the modes they get under Ansible.
 fn start_script(bin: &AgentBinary) -> String {
-    format!("{CACHE_SETUP}exec \"$d/{}\"", bin.cache_name())
+    format!("{CACHE_SETUP}umask \"$um\"; exec \"$d/{}\"", bin.cache_name())
 }
 
 fn check_script(bin: &AgentBinary) -> String {
