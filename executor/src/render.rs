@@ -117,13 +117,33 @@ impl Visitor for RenderVisitor {
                 Some(other) if !other.is_null() => serde_json::to_string_pretty(other).unwrap_or_default(),
                 _ => return,
             },
+            // secor_conf writes its property files itself: render them with the module's own renderer
+            "secor_conf" => {
+                let files = modules::module::parse_args::<modules::pipeline::secor_conf::SecorConf>(&Value::Object(v.args.clone()))
+                    .and_then(|conf| conf.files());
+                match files {
+                    Ok(files) => {
+                        for (path, content) in files {
+                            self.write(v.host, &path.display().to_string(), &content, task, sink);
+                        }
+                    }
+                    Err(e) => sink.push(Diagnostic::error(format!("secor_conf: {e}")).at(&task.action.span), Some(v.host)),
+                }
+                return;
+            }
             _ => return,
         };
         let Some(dest) = v.args.get("dest").or_else(|| v.args.get("path")).and_then(Value::as_str) else { return };
-        let Some(target) = output_path(&self.out, v.host, dest) else {
+        self.write(v.host, dest, &content, task, sink);
+    }
+}
+
+impl RenderVisitor {
+    fn write(&mut self, host: &str, dest: &str, content: &str, task: &crate::playbook::Task, sink: &mut Collector) {
+        let Some(target) = output_path(&self.out, host, dest) else {
             sink.push(
                 Diagnostic::error(format!("refusing to render outside the output directory: `{dest}`")).at(&task.action.span),
-                Some(v.host),
+                Some(host),
             );
             return;
         };
@@ -131,7 +151,7 @@ impl Visitor for RenderVisitor {
             target.parent().map(std::fs::create_dir_all).unwrap_or(Ok(())).and_then(|_| std::fs::write(&target, content.as_bytes()));
         match written {
             Ok(()) => self.summary.files.push(target),
-            Err(e) => sink.push(Diagnostic::error(format!("cannot write {}: {e}", target.display())), Some(v.host)),
+            Err(e) => sink.push(Diagnostic::error(format!("cannot write {}: {e}", target.display())), Some(host)),
         }
     }
 }

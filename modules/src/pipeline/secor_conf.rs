@@ -68,6 +68,24 @@ impl<'de> Deserialize<'de> for SecorConf {
     }
 }
 
+impl SecorConf {
+    /// Every file this task writes, as (full path, content), validated as a
+    /// whole (ports unique across the host) — what `dpctl render` snapshots.
+    pub fn files(&self) -> Result<Vec<(std::path::PathBuf, String)>, ModuleError> {
+        let (procs, taken) = self.processes();
+        let owned: Vec<SecorProcess> = procs.iter().map(|p| (*p).clone()).collect();
+        validate_host(&owned, &taken)?;
+        let mut out = Vec::new();
+        for p in &owned {
+            let dest = p.dest();
+            for (name, content) in render(p)? {
+                out.push((dest.join(name), content));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// What happened to one file.
 struct FileResult {
     path: String,
