@@ -5,7 +5,7 @@
 mod common;
 mod kafka_cases;
 
-use common::kafka::{bootstrap, current, sasl_bootstrap, unique, Observer};
+use common::kafka::{bootstrap, current, sasl_bootstrap, tls_bootstrap, unique, Observer};
 use common::Agent;
 use modules::protocol::Reply;
 use serde_json::json;
@@ -42,6 +42,25 @@ fn sasl_plain_authenticates_and_bad_passwords_fail_clearly() {
     let r = agent.run("kafka_topic", args("wrong"));
     assert!(r.failed);
     assert!(msg(&r).contains("SASL authentication") && msg(&r).contains("SaslAuthenticationFailed"), "{}", msg(&r));
+}
+
+#[test]
+fn tls_listener_with_the_brokers_ca_and_refusal_without_it() {
+    let (addr, ca) = tls_bootstrap();
+    let name = unique("tls");
+    let mut agent = Agent::start();
+    let r = agent.run("kafka_topic", json!({"name": name, "partitions": 2, "bootstrap_servers": addr, "tls": {"ca_file": ca}}));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert_eq!(Observer::new(current()).topic(&name).expect("created over TLS").partitions, 2);
+    let r = agent.run("kafka_topic", json!({"name": name, "partitions": 2, "bootstrap_servers": addr, "tls": {"ca_file": ca}}));
+    assert!(!r.failed && !r.outcome.changed, "second run is ok: {r:?}");
+
+    // the self-signed certificate is not in the default roots: refused, and said so
+    let r = agent.run("kafka_topic", json!({"name": name, "bootstrap_servers": addr, "tls": {}}));
+    assert!(r.failed && msg(&r).contains("TLS") && msg(&r).contains("certificate"), "{}", msg(&r));
+    // verify: false accepts it
+    let r = agent.run("kafka_topic", json!({"name": name, "partitions": 2, "bootstrap_servers": addr, "tls": {"verify": false}}));
+    assert!(!r.failed && !r.outcome.changed, "{r:?}");
 }
 
 #[test]

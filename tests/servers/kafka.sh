@@ -5,7 +5,8 @@
 #
 #   kafka.sh start        start (if not running) and print 127.0.0.1:PORT
 #   kafka.sh ensure       same as start; the name the test helpers use
-#   kafka.sh addr [sasl]  print the running broker's PLAINTEXT (or SASL_PLAINTEXT) address, or exit 1
+#   kafka.sh addr [sasl|tls]  print the running broker's PLAINTEXT (SASL_PLAINTEXT, SSL) address, or exit 1;
+#                         the SSL listener's self-signed certificate is $DPCTL_SERVERS_DIR/kafka/tls/ca.pem
 #   kafka.sh stop         stop it and delete its data
 #   kafka.sh describe HOST:PORT TOPIC...
 #                         describe topics with Kafka's own AdminClient (kafka/DescribeTopics.java),
@@ -24,6 +25,7 @@ pidfile="$dir/kafka.pid"
 logfile="$dir/kafka.log"
 addrfile="$dir/addr"
 saslfile="$dir/addr.sasl"
+tlsfile="$dir/addr.tls"
 start_timeout="${DPCTL_KAFKA_START_TIMEOUT:-120}"
 
 say() { echo "kafka.sh: $*" >&2; }
@@ -65,16 +67,20 @@ cluster_id() {
 }
 
 write_config() {
-    local port=$1 sasl_port=$2 cport=$3
+    local port=$1 sasl_port=$2 cport=$3 tls_port=$4
     cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$tls_port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sasl_port,SSL://127.0.0.1:$tls_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,CONTROLLER:PLAINTEXT
+listener.name.ssl.ssl.keystore.location=$dir/tls/broker.p12
+listener.name.ssl.ssl.keystore.type=PKCS12
+listener.name.ssl.ssl.keystore.password=changeit
+listener.name.ssl.ssl.key.password=changeit
 sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";
 log.dirs=$dir/data
@@ -105,6 +111,17 @@ logger.apache.level = WARN
 EOF
 }
 
+# A throwaway self-signed broker certificate for 127.0.0.1; its PEM is the CA the tests trust.
+make_tls() {
+    rm -rf "$dir/tls"
+    mkdir -p "$dir/tls"
+    keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 30 -storetype PKCS12 \
+        -keystore "$dir/tls/broker.p12" -storepass changeit -keypass changeit \
+        -dname "CN=127.0.0.1" -ext "SAN=IP:127.0.0.1" >/dev/null 2>&1
+    keytool -exportcert -rfc -alias broker -keystore "$dir/tls/broker.p12" -storepass changeit \
+        -file "$dir/tls/ca.pem" >/dev/null 2>&1
+}
+
 java_cmd() {
     # shellcheck disable=SC2086
     exec java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
@@ -122,14 +139,17 @@ start() {
         return 0
     fi
     fetch_jars
-    rm -rf "$dir/data" "$addrfile" "$saslfile" "$pidfile"
-    local port sasl_port cport
+    rm -rf "$dir/data" "$addrfile" "$saslfile" "$tlsfile" "$pidfile"
+    local port sasl_port cport tls_port
     port=$(free_port)
     sasl_port=$(free_port)
     cport=$(free_port)
+    tls_port=$(free_port)
     while [[ "$sasl_port" == "$port" ]]; do sasl_port=$(free_port); done
     while [[ "$cport" == "$port" || "$cport" == "$sasl_port" ]]; do cport=$(free_port); done
-    write_config "$port" "$sasl_port" "$cport"
+    while [[ "$tls_port" == "$port" || "$tls_port" == "$sasl_port" || "$tls_port" == "$cport" ]]; do tls_port=$(free_port); done
+    make_tls || { say "keytool could not make the broker certificate"; return 1; }
+    write_config "$port" "$sasl_port" "$cport" "$tls_port"
     (java_cmd kafka.tools.StorageTool format -t "$(cluster_id)" -c "$dir/server.properties") >"$logfile" 2>&1 || {
         say "kafka-storage format failed; see $logfile"
         tail -20 "$logfile" >&2
@@ -156,6 +176,7 @@ start() {
         waited=$((waited + 1))
     done
     echo "127.0.0.1:$sasl_port" >"$saslfile"
+    echo "127.0.0.1:$tls_port" >"$tlsfile"
     echo "127.0.0.1:$port" >"$addrfile"
     cat "$addrfile"
 }
@@ -174,12 +195,13 @@ stop() {
             kill -9 "$pid" 2>/dev/null || true
         fi
     fi
-    rm -rf "$dir/data" "$pidfile" "$addrfile" "$saslfile"
+    rm -rf "$dir/data" "$pidfile" "$addrfile" "$saslfile" "$tlsfile"
 }
 
 addr() {
     local file="$addrfile"
     [[ "${1:-}" == "sasl" ]] && file="$saslfile"
+    [[ "${1:-}" == "tls" ]] && file="$tlsfile"
     if running && [[ -f "$file" ]]; then
         cat "$file"
     else

@@ -109,7 +109,7 @@ pub struct KafkaTopic {
     /// SASL authentication (PLAIN).
     #[serde(default)]
     pub sasl: Option<SaslArgs>,
-    /// TLS settings (not supported yet: an enabled `tls` is an error).
+    /// TLS to the brokers (an SSL or SASL_SSL listener): `ca_file`, optional client `cert_file`/`key_file`, `verify`.
     #[serde(default)]
     pub tls: Option<TlsArgs>,
     /// Seconds for connecting, for each request and for the broker to show
@@ -190,11 +190,19 @@ impl KafkaTopic {
     }
 
     fn connect_options(&self) -> Result<ConnectOptions, ModuleError> {
-        if self.tls.as_ref().is_some_and(|t| t.enabled) {
-            return Err(bad(
-                "tls: dpctl's Kafka client does not support TLS yet (set tls.enabled: false or use a PLAINTEXT/SASL_PLAINTEXT listener)",
-            ));
-        }
+        let tls = match &self.tls {
+            Some(t) if t.enabled => Some(
+                crate::pipeline::kafka::TlsSettings {
+                    ca_file: t.ca_file.clone(),
+                    cert_file: t.cert_file.clone(),
+                    key_file: t.key_file.clone(),
+                    verify: t.verify,
+                }
+                .client_config()
+                .map_err(|e| bad(e.to_string()))?,
+            ),
+            _ => None,
+        };
         let sasl = match &self.sasl {
             None => None,
             Some(s) if s.mechanism == SaslMechanism::Plain => {
@@ -205,7 +213,7 @@ impl KafkaTopic {
         if self.timeout == 0 {
             return Err(bad("timeout must be at least 1 second"));
         }
-        Ok(ConnectOptions { timeout: Duration::from_secs(self.timeout), client_id: "dpctl-kafka_topic".into(), sasl })
+        Ok(ConnectOptions { timeout: Duration::from_secs(self.timeout), client_id: "dpctl-kafka_topic".into(), sasl, tls })
     }
 }
 
@@ -361,7 +369,8 @@ mod tests {
             assert!(parsed.wanted().is_err(), "{args}");
         }
         assert!(parse_args::<KafkaTopic>(&json!({"name": "a", "bootstrap_servers": "x:1", "partitons": 3})).is_err());
-        let tls: KafkaTopic = parse_args(&json!({"name": "a", "bootstrap_servers": "x:1", "tls": {}})).unwrap();
-        assert!(tls.connect_options().unwrap_err().to_string().contains("TLS"));
+        let tls: KafkaTopic =
+            parse_args(&json!({"name": "a", "bootstrap_servers": "x:1", "tls": {"ca_file": "/nonexistent/ca.pem"}})).unwrap();
+        assert!(tls.connect_options().unwrap_err().to_string().contains("/nonexistent/ca.pem"));
     }
 }

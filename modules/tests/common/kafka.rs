@@ -56,6 +56,14 @@ pub fn sasl_bootstrap() -> String {
     server("kafka.sh", &["addr", "sasl"])
 }
 
+/// The SSL listener of the Kafka 4.4 broker and the PEM of its self-signed certificate.
+pub fn tls_bootstrap() -> (String, String) {
+    current();
+    let addr = server("kafka.sh", &["addr", "tls"]);
+    let dir = std::env::var("DPCTL_SERVERS_DIR").unwrap_or_else(|_| "/tmp/dpctl-servers".into());
+    (addr, format!("{dir}/kafka/tls/ca.pem"))
+}
+
 /// `kafka.sh describe`: the topics as Kafka's own Java AdminClient sees them
 /// (lines `topic NAME partitions=N replication_factor=N`, `config NAME K=V`).
 pub fn describe_with_kafka_admin(broker: &Broker, topics: &[String]) -> String {

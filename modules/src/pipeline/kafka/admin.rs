@@ -38,11 +38,13 @@ pub struct ConnectOptions {
     pub timeout: Duration,
     pub client_id: String,
     pub sasl: Option<SaslPlain>,
+    /// TLS to every broker (`None`: plain TCP).
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        ConnectOptions { timeout: Duration::from_secs(30), client_id: "dpctl".into(), sasl: None }
+        ConnectOptions { timeout: Duration::from_secs(30), client_id: "dpctl".into(), sasl: None, tls: None }
     }
 }
 
@@ -121,7 +123,7 @@ impl Admin {
     pub fn connect(bootstrap_servers: &[String], opts: ConnectOptions) -> Result<Admin, KafkaError> {
         let mut errors = Vec::new();
         for addr in bootstrap_servers {
-            match Connection::open(addr, opts.timeout, &opts.client_id, opts.sasl.as_ref()) {
+            match Connection::open(addr, opts.timeout, &opts.client_id, opts.sasl.as_ref(), opts.tls.as_ref()) {
                 Ok(conn) => {
                     let mut conns = HashMap::new();
                     conns.insert(addr.clone(), conn);
@@ -153,7 +155,7 @@ impl Admin {
 
     fn conn_to(&mut self, addr: &str) -> Result<&mut Connection, KafkaError> {
         if !self.conns.contains_key(addr) {
-            let conn = Connection::open(addr, self.opts.timeout, &self.opts.client_id, self.opts.sasl.as_ref())?;
+            let conn = Connection::open(addr, self.opts.timeout, &self.opts.client_id, self.opts.sasl.as_ref(), self.opts.tls.as_ref())?;
             self.conns.insert(addr.to_string(), conn);
         }
         self.conns.get_mut(addr).ok_or_else(|| KafkaError::NoBroker(format!("lost the connection to {addr}")))

@@ -22,8 +22,38 @@ const MAX_RESPONSE: usize = 256 * 1024 * 1024;
 /// in version 0 with UNSUPPORTED_VERSION and its own ranges (KIP-35/KIP-511).
 const API_VERSIONS_FIRST: i16 = 3;
 
+/// Plain TCP, or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
 pub struct Connection {
-    stream: TcpStream,
+    stream: Stream,
     addr: String,
     client_id: StrBytes,
     next_correlation_id: i32,
@@ -33,12 +63,31 @@ pub struct Connection {
 
 impl Connection {
     /// Connect, negotiate API versions and, when asked, authenticate.
-    pub fn open(addr: &str, timeout: Duration, client_id: &str, sasl: Option<&SaslPlain>) -> Result<Connection, KafkaError> {
-        let stream = connect(addr, timeout)?;
+    pub fn open(
+        addr: &str,
+        timeout: Duration,
+        client_id: &str,
+        sasl: Option<&SaslPlain>,
+        tls: Option<&std::sync::Arc<rustls::ClientConfig>>,
+    ) -> Result<Connection, KafkaError> {
+        let tcp = connect(addr, timeout)?;
         let io = |what, source| KafkaError::Io { addr: addr.to_string(), what, source };
-        stream.set_read_timeout(Some(timeout)).map_err(|e| io("set read timeout", e))?;
-        stream.set_write_timeout(Some(timeout)).map_err(|e| io("set write timeout", e))?;
-        stream.set_nodelay(true).map_err(|e| io("set TCP_NODELAY", e))?;
+        tcp.set_read_timeout(Some(timeout)).map_err(|e| io("set read timeout", e))?;
+        tcp.set_write_timeout(Some(timeout)).map_err(|e| io("set write timeout", e))?;
+        tcp.set_nodelay(true).map_err(|e| io("set TCP_NODELAY", e))?;
+        let stream = match tls {
+            None => Stream::Plain(tcp),
+            Some(config) => {
+                let name = super::tls::server_name(addr)?;
+                let mut conn = rustls::ClientConnection::new(config.clone(), name).map_err(|e| KafkaError::Tls(format!("{addr}: {e}")))?;
+                let mut tcp = tcp;
+                // Handshake now, so a certificate problem is reported as one (not as a read error later).
+                while conn.is_handshaking() {
+                    conn.complete_io(&mut tcp).map_err(|e| KafkaError::Tls(format!("handshake with {addr}: {e}")))?;
+                }
+                Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)))
+            }
+        };
         let mut conn = Connection {
             stream,
             addr: addr.to_string(),

@@ -31,6 +31,9 @@ pub enum KafkaError {
     Auth { addr: String, detail: String },
     #[error("no bootstrap server answered: {0}")]
     NoBroker(String),
+    /// TLS could not be set up (bad CA or key file) or the handshake failed.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// Per-topic failures of one request, all listed.
     #[error("{what} failed: {}", list(.failures))]
     Topics { what: String, failures: Vec<TopicFailure> },

@@ -8,7 +8,9 @@ pub mod api;
 pub mod conn;
 pub mod error;
 pub mod sasl;
+pub mod tls;
 
 pub use admin::{Admin, ConfigEntry, ConfigSource, ConnectOptions, NewTopic, TopicConfigAlter, TopicInfo};
 pub use error::{KafkaError, TopicFailure};
 pub use sasl::SaslPlain;
+pub use tls::TlsSettings;

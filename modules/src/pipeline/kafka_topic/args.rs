@@ -139,21 +139,24 @@ impl fmt::Debug for SaslArgs {
     }
 }
 
-/// TLS settings, accepted so playbooks can name them; dpctl's Kafka client
-/// does not speak TLS yet, so `enabled: true` (the default once `tls` is
-/// given) is an error rather than a silent plaintext connection.
+/// TLS to the brokers (rustls). Giving `tls` turns it on (`enabled` defaults to true).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsArgs {
+    /// Speak TLS (default true once `tls` is given).
     #[serde(default = "yes", deserialize_with = "lenient::boolean")]
     #[schemars(with = "bool")]
     pub enabled: bool,
+    /// PEM file of the CA(s) that signed the brokers' certificates; default: the webpki roots.
     #[serde(default)]
     pub ca_file: Option<String>,
+    /// PEM client certificate (with `key_file`) for brokers that require one.
     #[serde(default)]
     pub cert_file: Option<String>,
+    /// PEM private key of `cert_file`.
     #[serde(default)]
     pub key_file: Option<String>,
+    /// Check the broker's certificate and name (default true); false accepts any certificate.
     #[serde(default = "yes", deserialize_with = "lenient::boolean")]
     #[schemars(with = "bool")]
     pub verify: bool,
