@@ -38,3 +38,13 @@ fn render_writes_every_template_per_host() {
     assert_eq!(std::fs::read_to_string(out_dir.path().join("app3/srv/app3/etc/raw.topic")).unwrap(), "4\n");
     assert_eq!(std::fs::read_to_string(out_dir.path().join("app2/srv/app2/included")).unwrap(), "app2\n", "include_tasks is followed");
 }
+
+#[test]
+fn inventory_list_prints_exactly_what_ansible_inventory_prints() {
+    // expected-list.json is ansible-inventory's own output (tests/inventory/generate.sh)
+    let case = repo_root().join("tests/inventory/depth_priority");
+    let expected = std::fs::read_to_string(case.join("expected-list.json")).unwrap();
+    let out = dpctl(&case, &["inventory", "-i", "hosts.ini", "-i", "prio.yml", "--list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), expected.trim_end());
+}

@@ -33,7 +33,7 @@ pub fn run(a: InventoryArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some(host) = &a.host {
         match inventory.to_host_json(host) {
-            Some(v) => println!("{}", serde_json::to_string_pretty(&v)?),
+            Some(v) => println!("{}", crate::inventory::ansible_json_text(&v)),
             None => {
                 eprintln!("error: host `{host}` is not in the inventory");
                 return Ok(ExitCode::from(1));
@@ -42,7 +42,7 @@ pub fn run(a: InventoryArgs) -> anyhow::Result<ExitCode> {
     } else if let Some(group) = &a.graph {
         print!("{}", inventory.to_graph(group, a.vars));
     } else {
-        println!("{}", serde_json::to_string_pretty(&inventory.to_list_json())?);
+        println!("{}", crate::inventory::ansible_json_text(&inventory.to_list_json()));
     }
     Ok(ExitCode::SUCCESS)
 }
