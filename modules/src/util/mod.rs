@@ -15,3 +15,4 @@ pub mod listish;
 pub mod pyregex;
 pub mod scalar;
 pub mod services;
+pub mod tls;

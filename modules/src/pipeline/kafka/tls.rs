@@ -1,16 +1,17 @@
 //! TLS for broker connections (rustls with ring, no OpenSSL): the broker's
 //! certificate is checked against `ca_file` (else the webpki roots), with an
-//! optional client certificate; `verify: false` skips the check and says so.
+//! optional client certificate; `verify: false` skips the check (the
+//! handshake signatures are still verified, see `util::tls::EncryptOnly`).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 
 use super::error::KafkaError;
+use crate::util::tls::EncryptOnly;
 
 /// How to speak TLS to the brokers.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +56,7 @@ impl TlsSettings {
             }
             builder.with_root_certificates(roots)
         } else {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
         };
         let config = match (&self.cert_file, &self.key_file) {
             (Some(cert), Some(key)) => {
@@ -73,43 +74,4 @@ impl TlsSettings {
 pub fn server_name(addr: &str) -> Result<ServerName<'static>, KafkaError> {
     let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr).trim_start_matches('[').trim_end_matches(']');
     ServerName::try_from(host.to_string()).map_err(|e| bad(format!("`{host}` is not a valid TLS server name: {e}")))
-}
-
-/// `verify: false`: any certificate is accepted (signatures are still checked).
-#[derive(Debug)]
-struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for NoVerify {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
