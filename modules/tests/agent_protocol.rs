@@ -1,4 +1,4 @@
-mod common;
+use crate::common;
 
 use common::Agent;
 use serde_json::json;

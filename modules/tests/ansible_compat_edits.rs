@@ -4,7 +4,7 @@
 //! `expected.json`); here the same case runs through dpctl-agent and must
 //! leave the same content and mode, the same `changed`, the same `msg` — and,
 //! unless the case says otherwise (touch), a second run must be `ok`.
-mod common;
+use crate::common;
 
 use common::Agent;
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! Installs and removes the harmless Debian package `hello` (from the
 //! configured Debian mirror) and a locally built `dpctltest-deb`. Needs root.
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::sync::Mutex;

@@ -1,7 +1,7 @@
 //! apt_key and apt_repository against temp directories: keyrings and `.list`
 //! files are written where the test says (absolute `keyring`, `sources_dir`),
 //! never into the host's apt configuration.
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

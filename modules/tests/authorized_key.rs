@@ -1,5 +1,5 @@
 //! Manages the keys of a throwaway account `dpctltest_ak` (home under /tmp); needs root.
-mod common;
+use crate::common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::Command;

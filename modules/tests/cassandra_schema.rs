@@ -2,9 +2,8 @@
 //! tests/servers/cassandra.sh). What the module did is verified by querying `system_schema` and
 //! the tables with the driver, not by trusting the module's own report.
 
-mod common;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::common;
+use crate::common::servers;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! `copy` through the agent: content, content_base64, remote_src files and
 //! directories, force, backup, validate, mode/owner, return values.
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -2,7 +2,7 @@
 //! were checked against ansible-core 2.19 (`ansible localhost -c local -m file`):
 //! file→link without force is refused, link over a non-empty directory is
 //! refused even with force, symbolic modes give the same bits (see util::attrs).
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

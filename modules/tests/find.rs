@@ -3,7 +3,7 @@
 //! patterns, hidden entries skipped but hidden directories still walked)
 //! follow ansible-core 2.19's find.py; the counts below were checked with
 //! `ansible localhost -m find` on the same tree.
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

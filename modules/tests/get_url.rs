@@ -1,6 +1,6 @@
 //! `get_url` through the agent against a tiny HTTP server on 127.0.0.1 that
 //! this test runs (and file:// URLs): never the internet.
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};

@@ -1,8 +1,8 @@
 //! influxdb_database against a real InfluxDB 1.6 (tests/servers/influxdb.sh, auth on,
 //! admin `admin`/`admin-secret`), through the agent and as a Rust library.
 
-mod common;
-mod real_server;
+use crate::common;
+use crate::real_server;
 
 use common::Agent;
 use modules::pipeline::influxdb_database::InfluxdbDatabase;

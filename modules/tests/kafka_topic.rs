@@ -2,8 +2,8 @@
 //! cases in `kafka_cases/`, plus what only this broker has (SASL listener,
 //! broker defaults on create).
 
-mod common;
-mod kafka_cases;
+use crate::common;
+use crate::kafka_cases;
 
 use common::kafka::{bootstrap, current, sasl_bootstrap, tls_bootstrap, unique, Observer};
 use common::Agent;

@@ -3,8 +3,8 @@
 //! IncrementalAlterConfigs (the whole-set AlterConfigs fallback is used), no
 //! broker defaults on create, topic deletion finishing in the background.
 
-mod common;
-mod kafka_cases;
+use crate::common;
+use crate::kafka_cases;
 
 use common::kafka::{legacy, unique};
 use common::Agent;

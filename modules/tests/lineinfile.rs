@@ -2,7 +2,7 @@
 //! validate, create, attributes. Line placement (insertafter/insertbefore,
 //! BOF/EOF, firstmatch, backrefs, search_string, absent) is compared with
 //! recorded ansible-core 2.19 results in `ansible_compat_edits.rs`.
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

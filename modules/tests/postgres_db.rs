@@ -1,8 +1,8 @@
 //! postgres_db against a real PostgreSQL 15 (tests/servers/postgres.sh), through
 //! the agent and as a Rust library. Each test uses its own database and roles.
 
-mod common;
-mod real_server;
+use crate::common;
+use crate::real_server;
 
 use common::Agent;
 use modules::pipeline::postgres_db::PostgresDb;

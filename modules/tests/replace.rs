@@ -1,7 +1,7 @@
 //! `replace` through the agent: run/ok/check/diff, backup, sections.
 //! Regex and section semantics are compared with recorded ansible-core 2.19
 //! results in `ansible_compat_edits.rs`.
-mod common;
+use crate::common;
 
 use std::fs;
 

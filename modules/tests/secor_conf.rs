@@ -2,7 +2,7 @@
 //! dir through the agent, rerun, check mode, per-file changes, port refusals, and a
 //! snapshot of one process's files.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! throwaway init script `/etc/init.d/dpctltest-svc` (a sleep-loop daemon whose
 //! pid file lives in a temp dir) or, where PID 1 is systemd, a throwaway unit
 //! `dpctltest-svc.service`; both are removed at the end. Needs root.
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

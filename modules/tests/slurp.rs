@@ -1,6 +1,6 @@
 //! `slurp` through the agent (read-only: never changed). Messages as
 //! ansible-core 2.19 words them (`File not found: …`, checked with `ansible -m slurp`).
-mod common;
+use crate::common;
 
 use std::fs;
 

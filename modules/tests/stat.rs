@@ -1,7 +1,7 @@
 //! `stat` through the agent (read-only: never changed).
 //! Field names and the `"0644"` mode string were checked against
 //! ansible-core 2.19's `stat` output for the same file.
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

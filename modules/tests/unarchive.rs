@@ -1,7 +1,7 @@
 //! `unarchive` through the agent, with archives made by the system's `tar`
 //! and by the zip crate: extraction, idempotence by comparing the listing with dest,
 //! check mode, creates, list_files, attributes.
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -1,5 +1,5 @@
 //! Creates and removes throwaway accounts named `dpctltest_*`; needs root.
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -2,9 +2,8 @@
 //! tests/servers/yarn.sh). The applications are real: a tiny application master that registers
 //! with the RM, submitted through the REST API or through the YARN client (as Samza's run-job.sh).
 
-mod common;
-#[path = "common/servers.rs"]
-mod servers;
+use crate::common;
+use crate::common::servers;
 
 use std::path::PathBuf;
 
