@@ -67,3 +67,120 @@ fn json_output_has_one_event_per_line() {
     assert_eq!(recap["hosts"]["app1"]["changed"], 8);
     assert!(events.iter().any(|e| e["event"] == "result" && e["status"] == "changed" && e["duration_ms"].is_number()));
 }
+
+/// `async:` with `poll:` waits for the job (and gives up after `async`
+/// seconds); `poll: 0` returns at once and `async_status` finds the job
+/// later; a job past its time limit is killed. Messages are Ansible's.
+#[test]
+fn async_jobs_poll_fire_and_forget_and_time_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(dir.path().join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
+    std::fs::write(
+        dir.path().join("async.yml"),
+        r#"
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: waits for the job
+      command: sh -c 'sleep 1; echo finished-{{ 6 * 7 }}'
+      async: 30
+      poll: 1
+      register: waited
+    - assert: { that: ["waited.stdout == 'finished-42'", "waited.finished == 1", "waited is changed"] }
+    - name: fire and forget
+      shell: sleep 2; touch {{ out }}/fired
+      async: 30
+      poll: 0
+      register: fired
+    - assert: { that: ["fired.started == 1", "fired.finished == 0", "fired.ansible_job_id is defined"] }
+    - stat: { path: "{{ out }}/fired" }
+      register: early
+    - assert: { that: ["not early.stat.exists"] }
+    - name: wait for the job
+      async_status: { jid: "{{ fired.ansible_job_id }}" }
+      register: job
+      until: job.finished == 1
+      retries: 30
+      delay: 1
+    - stat: { path: "{{ out }}/fired" }
+      register: late
+    - assert: { that: ["late.stat.exists"] }
+    - name: too slow to wait for
+      command: sleep 30
+      async: 1
+      poll: 1
+      register: slow
+      ignore_errors: true
+    - assert: { that: ["slow is failed", "slow.msg == 'async task did not complete within the requested time - 1s'"] }
+    - name: killed at its limit
+      command: sleep 30
+      async: 1
+      poll: 0
+      register: doomed
+    - name: the killed job
+      async_status: { jid: "{{ doomed.ansible_job_id }}" }
+      register: killed
+      until: killed.finished == 1
+      retries: 10
+      delay: 1
+      ignore_errors: true
+    - assert: { that: ["killed is failed", "killed.msg == 'Timeout exceeded'"] }
+"#,
+    )
+    .unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    support::ensure_agent();
+    let out = std::process::Command::new(support::dpctl_bin())
+        .args(["playbook", "async.yml", "-i", "inventory.ini", "-e"])
+        .arg(format!("out={}", out_dir.display()))
+        .env("HOME", &home)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    // The counts ansible-playbook 2.19 gives for this playbook.
+    assert_eq!(recap(&text, "localhost"), "ok=14 changed=4 unreachable=0 failed=0 skipped=0 rescued=0 ignored=2", "{text}");
+    // A finished polled job's results file is removed; the others stay (fire and forget, timed out).
+    let left: Vec<_> = std::fs::read_dir(home.join(".ansible_async")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 3, "{left:?}");
+}
+
+/// `--start-at-task` (a glob) skips the tasks before it, across plays;
+/// `--tags` selects tasks under the free strategy too. The banners and
+/// counts are what ansible-playbook 2.19 printed for the same playbook.
+#[test]
+fn start_at_task_and_tags_select_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
+    std::fs::write(
+        dir.path().join("start.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+         \x20   - { name: prepare one, debug: msg=one }\n\
+         \x20   - { name: prepare two, debug: msg=two }\n\
+         \x20   - { name: deploy three, debug: msg=three }\n\
+         - hosts: localhost\n  gather_facts: false\n  strategy: free\n  tasks:\n\
+         \x20   - { name: free tagged, debug: msg=tagged, tags: [picked] }\n\
+         \x20   - { name: free untagged, debug: msg=untagged }\n",
+    )
+    .unwrap();
+    let banners = |args: &[&str]| {
+        let mut all = vec!["playbook", "start.yml", "-i", "inventory.ini"];
+        all.extend_from_slice(args);
+        let out = dpctl(dir.path(), &all);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+        let tasks: Vec<String> =
+            text.lines().filter_map(|l| l.strip_prefix("TASK [")).map(|l| l.split(']').next().unwrap_or_default().to_string()).collect();
+        (tasks, recap(&text, "localhost"))
+    };
+    let (tasks, counts) = banners(&["--start-at-task", "prepare t*"]);
+    assert_eq!(tasks, ["prepare two", "deploy three", "free tagged", "free untagged"]);
+    assert_eq!(counts, "ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0");
+    let (tasks, counts) = banners(&["--tags", "picked"]);
+    assert_eq!(tasks, ["free tagged"]);
+    assert_eq!(counts, "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0");
+}

@@ -13,6 +13,7 @@ pub mod protocol;
 pub mod registry;
 
 pub mod args;
+pub mod async_job;
 pub mod controller;
 pub mod core;
 pub mod pipeline;

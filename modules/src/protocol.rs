@@ -35,6 +35,19 @@ pub struct Request {
     /// Extra environment for commands the module runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<serde_json::Map<String, Value>>,
+    /// Run as an `async:` job: answer at once, leave the result for `async_status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_job: Option<AsyncJob>,
+}
+
+/// Ansible's `async:` for one request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AsyncJob {
+    /// The job id (`ansible_job_id`), chosen by the executor.
+    pub jid: String,
+    /// Seconds the job may run (`async:`).
+    pub timeout: u64,
 }
 
 /// The agent's answer to one [`Request`].

@@ -56,6 +56,12 @@ pub struct ExecArgs {
 }
 
 impl ExecArgs {
+    /// The live progress line: text output with both streams on a terminal.
+    pub fn live_progress(&self) -> bool {
+        use std::io::IsTerminal;
+        matches!(self.output, OutputFormat::Text) && std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
+    }
+
     pub fn conn_options(&self, cfg: &crate::config::Config) -> anyhow::Result<ConnOptions> {
         let mut opts = ConnOptions::from_env();
         opts.accept_new_host_keys |= self.accept_new_host_keys;
@@ -95,6 +101,9 @@ pub struct PlaybookArgs {
     /// List the tasks of each play and stop.
     #[arg(long = "list-tasks")]
     pub list_tasks: bool,
+    /// Start the playbook at the task with this name (a glob; `role : name` also matches).
+    #[arg(long = "start-at-task", value_name = "NAME")]
+    pub start_at_task: Option<String>,
 }
 
 pub fn run(a: PlaybookArgs) -> anyhow::Result<ExitCode> {
@@ -129,6 +138,8 @@ pub fn run(a: PlaybookArgs) -> anyhow::Result<ExitCode> {
         load,
         conn: a.exec.conn_options(&cfg)?,
         default_connection: a.exec.connection.clone(),
+        live_progress: a.exec.live_progress(),
+        start_at_task: a.start_at_task.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let output = a.exec.output();

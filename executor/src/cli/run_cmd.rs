@@ -125,6 +125,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         load: a.common.load_options(&cfg),
         conn: a.exec.conn_options(&cfg)?,
         default_connection: a.exec.connection.clone(),
+        live_progress: false,
+        start_at_task: None,
     };
     let output: Box<dyn Output> = match a.exec.output {
         OutputFormat::Text => Box::new(AdHocOutput::new(std::io::stdout())),

@@ -9,10 +9,8 @@
 //! 3. `dpctl-agent` next to the current executable, and next to its parent
 //!    directory (test binaries live in `target/<profile>/deps/`).
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
 use super::error::ConnError;
 
@@ -23,7 +21,8 @@ const MUSL_TRIPLE: &str = "x86_64-unknown-linux-musl";
 #[derive(Debug, Clone)]
 pub struct AgentBinary {
     pub path: PathBuf,
-    pub bytes: Arc<Vec<u8>>,
+    /// Shared, not copied, by every host's upload.
+    pub bytes: bytes::Bytes,
     /// Lower-case hex SHA-256 of `bytes`.
     pub sha256: String,
 }
@@ -35,7 +34,7 @@ impl AgentBinary {
             message: format!("cannot read {}: {e}", path.display()),
         })?;
         let sha256 = hex(&Sha256::digest(&bytes));
-        Ok(AgentBinary { path: path.to_path_buf(), bytes: Arc::new(bytes), sha256 })
+        Ok(AgentBinary { path: path.to_path_buf(), bytes: bytes::Bytes::from(bytes), sha256 })
     }
 
     /// File name of the cached copy on a host.

@@ -21,6 +21,9 @@ pub enum ConnError {
     /// The agent could not be installed or started, died, or spoke another protocol.
     #[error("{host}: agent: {message}")]
     Agent { host: String, message: String },
+    /// The host has no intact cached agent yet (internal: the pool uploads it).
+    #[error("the cached agent is missing or changed")]
+    AgentMissing,
     /// The local `dpctl-agent` binary could not be found or read.
     #[error("dpctl-agent binary: {message}")]
     AgentBinary { path: Option<PathBuf>, message: String },

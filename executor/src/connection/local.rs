@@ -27,7 +27,8 @@ pub async fn start(
             (cmd, Some(SudoPrompt { marker: prompt, password: become_password.map(str::to_string) }))
         }
     };
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Not killed with the session: at EOF the agent finishes its `async:` jobs, then exits.
     let mut child = cmd.spawn().map_err(|e| SessionError::Closed(format!("cannot start {}: {e}", agent.display())))?;
     let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
         return Err(SessionError::Closed("the agent's pipes were not set up".into()));

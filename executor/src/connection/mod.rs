@@ -84,7 +84,12 @@ pub struct Pool {
     local_agent: OnceCell<Arc<AgentBinary>>,
     remote_agent: OnceCell<Arc<AgentBinary>>,
     hosts: Mutex<HashMap<HostId, Arc<tokio::sync::Mutex<HostState>>>>,
+    /// Uploads in flight at once: each buffers up to a channel window of
+    /// encrypted agent bytes, so 50 at once cost well over 100 MB for no gain in speed.
+    upload_slots: tokio::sync::Semaphore,
 }
+
+const MAX_CONCURRENT_UPLOADS: usize = 4;
 
 impl Pool {
     pub fn new(opts: ConnOptions) -> Self {
@@ -94,6 +99,7 @@ impl Pool {
             local_agent: OnceCell::new(),
             remote_agent: OnceCell::new(),
             hosts: Mutex::new(HashMap::new()),
+            upload_slots: tokio::sync::Semaphore::new(MAX_CONCURRENT_UPLOADS),
         }
     }
 
@@ -210,20 +216,35 @@ impl Pool {
                     }
                 };
                 let as_user = become_user.map(|u| upload::Become::new(u, become_password));
-                let (transfer, start) = upload::ensure(&conn, label, &bin, as_user.as_ref()).await?;
-                match transfer {
-                    upload::Transfer::AlreadyCached => self.stats.agent_cache_hits.fetch_add(1, Ordering::Relaxed),
-                    upload::Transfer::Uploaded => self.stats.agent_uploads.fetch_add(1, Ordering::Relaxed),
+                let start = upload::start_command(&bin, as_user.as_ref());
+                let sudo = || as_user.as_ref().map(upload::Become::sudo_prompt);
+                let with_user = |e: ConnError| match e {
+                    ConnError::Become { host, message, .. } => {
+                        ConnError::Become { host, user: become_user.unwrap_or_default().to_string(), message }
+                    }
+                    other => other,
                 };
-                let s =
-                    conn.start_agent(&start, as_user.as_ref().map(upload::Become::sudo_prompt), HELLO_TIMEOUT).await.map_err(
-                        |e| match e {
-                            ConnError::Become { host, message, .. } => {
-                                ConnError::Become { host, user: become_user.unwrap_or_default().to_string(), message }
+                // Warm case: one exec channel finds the intact cached agent and runs it.
+                let s = match conn.start_agent(&start, sudo(), HELLO_TIMEOUT).await {
+                    Ok(s) => {
+                        self.stats.agent_cache_hits.fetch_add(1, Ordering::Relaxed);
+                        s
+                    }
+                    Err(ConnError::AgentMissing) => {
+                        let slot =
+                            self.upload_slots.acquire().await.map_err(|_| ConnError::agent(label, "the connection pool is closing"))?;
+                        upload::install(&conn, label, &bin, as_user.as_ref()).await?;
+                        drop(slot);
+                        self.stats.agent_uploads.fetch_add(1, Ordering::Relaxed);
+                        conn.start_agent(&start, sudo(), HELLO_TIMEOUT).await.map_err(|e| match e {
+                            ConnError::AgentMissing => {
+                                ConnError::agent(label, "the agent was uploaded and verified, but is not there to start")
                             }
-                            other => other,
-                        },
-                    )?;
+                            other => with_user(other),
+                        })?
+                    }
+                    Err(e) => return Err(with_user(e)),
+                };
                 Arc::new(s)
             }
         };

@@ -28,6 +28,9 @@ pub enum SessionError {
     Become(String),
     #[error("no hello from the agent within {0:?}")]
     Timeout(Duration),
+    /// The start script found no intact cached agent (it must be uploaded).
+    #[error("the cached agent is missing or changed")]
+    AgentMissing,
 }
 
 /// The last few KiB of what the agent (or sudo, or the shell) wrote to stderr,
@@ -151,6 +154,15 @@ impl AgentSession {
         };
         let Ok(line) = hello_line else {
             let err = stderr.text();
+            // sudo gave up before the agent started (`-n` needing a password, a
+            // refused password, a user not in sudoers): a become failure.
+            if let Some(sudo) = &sudo {
+                if prompts_answered > 0 || err.contains("sudo:") || err.contains("sudoers") {
+                    let said = err.replace(sudo.marker.as_str(), "");
+                    let said = said.split("\n\n[exit status").next().unwrap_or_default().trim();
+                    return Err(SessionError::Become(said.to_string()));
+                }
+            }
             let why = if err.is_empty() {
                 "the agent exited before saying hello".to_string()
             } else {
@@ -158,6 +170,9 @@ impl AgentSession {
             };
             return Err(SessionError::Closed(why));
         };
+        if line == super::upload::AGENT_MISSING {
+            return Err(SessionError::AgentMissing);
+        }
         let hello: Hello = serde_json::from_str(&line)
             .map_err(|e| SessionError::Protocol(format!("first line {:?} is not an agent hello: {e}", truncate(&line))))?;
         if hello.protocol != PROTOCOL_VERSION {

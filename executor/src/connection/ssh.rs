@@ -188,7 +188,7 @@ impl SshConnection {
     pub async fn exec(
         &self,
         cmd: &str,
-        stdin: Option<&[u8]>,
+        stdin: Option<bytes::Bytes>,
         sudo: Option<&SudoPrompt>,
         ready: Option<&str>,
     ) -> Result<ExecOutput, ConnError> {
@@ -198,7 +198,7 @@ impl SshConnection {
         let mut stdin_pending = stdin;
         if ready.is_none() {
             if let Some(data) = stdin_pending.take() {
-                ch.data_bytes(data.to_vec()).await.map_err(lost)?;
+                ch.data_bytes(data).await.map_err(lost)?;
                 ch.eof().await.map_err(lost)?;
             }
         }
@@ -208,10 +208,10 @@ impl SshConnection {
             match msg {
                 ChannelMsg::Data { data } => {
                     out.extend_from_slice(&data);
-                    if let (Some(marker), Some(_)) = (ready, stdin_pending) {
+                    if let (Some(marker), Some(_)) = (ready, &stdin_pending) {
                         if String::from_utf8_lossy(&out).contains(marker) {
                             if let Some(data) = stdin_pending.take() {
-                                ch.data_bytes(data.to_vec()).await.map_err(lost)?;
+                                ch.data_bytes(data).await.map_err(lost)?;
                                 ch.eof().await.map_err(lost)?;
                             }
                         }
@@ -272,6 +272,7 @@ impl SshConnection {
         });
         let writer = write.make_writer();
         AgentSession::start(from_channel, writer, tail, sudo, timeout, Box::new(write)).await.map_err(|e| match e {
+            SessionError::AgentMissing => ConnError::AgentMissing,
             SessionError::Become(m) => ConnError::Become { host: self.label.clone(), user: String::new(), message: m },
             other if self.is_closed() => ConnError::unreachable(&self.label, other.to_string()),
             other => ConnError::agent(&self.label, other.to_string()),

@@ -1,7 +1,15 @@
 //! Agent transfer: each (host, user) keeps the agent in
-//! `~/.cache/dpctl/agents/dpctl-agent-<sha256>` (dir and file 0700). One exec
-//! checks that the copy is there and intact; otherwise the bytes go over an
+//! `~/.cache/dpctl/agents/dpctl-agent-<sha256>` (dir and file 0700). Starting
+//! it is one exec channel: a fixed script checks that the copy is intact and
+//! execs it; only when it is missing or changed do the bytes go over a second
 //! exec channel's stdin into a temp file, are verified, and renamed into place.
+//!
+//! "Intact" means its SHA-256 matched when it was installed or last checked,
+//! and its inode, size, ctime and mode (and its directory's) are what they
+//! were then (the `.verified` stamp next to it). ctime cannot be set by a
+//! user, so any write to the file sends it back through `sha256sum`; an
+//! unchanged file is not re-hashed on every run (hashing the agent on 50
+//! hosts cost more CPU than the whole rest of a rerun).
 //!
 //! Every remote command is a fixed `/bin/sh` script of ours; the only
 //! variable parts are the hex hash and a user name, both quoted.
@@ -21,15 +29,32 @@ const CACHE_SETUP: &str = "um=$(umask); umask 077; d=\"$HOME/.cache/dpctl/agents
     if [ -L \"$d\" ] || [ ! -O \"$d\" ]; then echo \"agent cache $d is not owned by $(id -un)\" >&2; exit 4; fi; \
     chmod 700 \"$d\" || exit 4; ";
 
+/// Finds the cache dir without creating it (the common, warm case spawns
+/// no `mkdir`/`chmod`); a missing dir means a missing agent.
+const CACHE_FIND: &str = "um=$(umask); umask 077; d=\"$HOME/.cache/dpctl/agents\"; \
+    [ -d \"$d\" ] || d=\"${TMPDIR:-/tmp}/dpctl-agents-$(id -u)\"; ";
+
+/// What the stamp records: the agent's and its dir's inode, size, ctime
+/// (nanoseconds), mode and owner.
+const STAT_FORMAT: &str = "'m%a %i %s %z %u;'";
+
+/// Printed (instead of the agent's hello) when the cached copy is missing or
+/// not intact.
+pub const AGENT_MISSING: &str = "DPCTL-AGENT-MISSING";
+
+/// Execs the cached agent if it is intact, else prints [`AGENT_MISSING`].
 /// The agent runs with the login's own umask (not the cache's 077), so files
 /// that commands create get the modes they get under Ansible.
 fn start_script(bin: &AgentBinary) -> String {
-    format!("{CACHE_SETUP}umask \"$um\"; exec \"$d/{}\"", bin.cache_name())
-}
-
-fn check_script(bin: &AgentBinary) -> String {
     format!(
-        "{CACHE_SETUP}f=\"$d/{name}\"; if [ -x \"$f\" ] && [ \"$(sha256sum < \"$f\" | cut -d' ' -f1)\" = {hash} ]; then echo present; else echo missing; fi",
+        "{CACHE_FIND}f=\"$d/{name}\"; s=\"$d/.{name}.verified\"; \
+         if [ -f \"$f\" ] && [ -x \"$f\" ] && [ ! -L \"$f\" ] && [ ! -L \"$d\" ] && [ -O \"$f\" ] && [ -O \"$d\" ]; then \
+           now=$(stat --printf {STAT_FORMAT} -- \"$f\" \"$d\"); was=; [ -f \"$s\" ] && IFS= read -r was < \"$s\"; \
+           case \"$now\" in 'm700 '*';m700 '*) ;; *) now=x ;; esac; \
+           if [ \"$now\" != x ] && [ \"$now\" = \"$was\" ]; then umask \"$um\"; exec \"$f\"; fi; \
+           if [ \"$now\" != x ] && [ \"$(sha256sum < \"$f\" | cut -d' ' -f1)\" = {hash} ]; then \
+             printf '%s\\n' \"$now\" > \"$s\"; umask \"$um\"; exec \"$f\"; fi; \
+         fi; echo {AGENT_MISSING}; exit 3",
         name = bin.cache_name(),
         hash = bin.sha256
     )
@@ -40,7 +65,8 @@ fn install_script(bin: &AgentBinary) -> String {
         "{CACHE_SETUP}set -e; t=\"$d/.{name}.$$\"; trap 'rm -f \"$t\"' EXIT; \
          echo {READY}; cat > \"$t\"; s=$(sha256sum < \"$t\" | cut -d' ' -f1); \
          if [ \"$s\" != {hash} ]; then echo \"checksum mismatch after upload: got $s\" >&2; exit 3; fi; \
-         chmod 700 \"$t\"; mv -f \"$t\" \"$d/{name}\"; trap - EXIT; echo installed",
+         chmod 700 \"$t\"; mv -f \"$t\" \"$d/{name}\"; trap - EXIT; \
+         stat --printf {STAT_FORMAT} -- \"$d/{name}\" \"$d\" > \"$d/.{name}.verified\"; echo >> \"$d/.{name}.verified\"; echo installed",
         name = bin.cache_name(),
         hash = bin.sha256
     )
@@ -90,40 +116,24 @@ impl Become {
     }
 }
 
-/// What `ensure` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transfer {
-    AlreadyCached,
-    Uploaded,
+/// The command that starts the cached agent, or says [`AGENT_MISSING`].
+pub fn start_command(bin: &AgentBinary, as_user: Option<&Become>) -> String {
+    command(&start_script(bin), as_user)
 }
 
-/// Makes sure the agent is cached on the host for this user; returns the
-/// command that starts it.
-pub async fn ensure(
-    conn: &SshConnection,
-    label: &str,
-    bin: &AgentBinary,
-    as_user: Option<&Become>,
-) -> Result<(Transfer, String), ConnError> {
-    let start = command(&start_script(bin), as_user);
-    let check = check_script(bin);
+/// Uploads the agent into the host's cache for this user (verified, then
+/// renamed into place).
+pub async fn install(conn: &SshConnection, label: &str, bin: &AgentBinary, as_user: Option<&Become>) -> Result<(), ConnError> {
     let sudo = as_user.map(Become::sudo_prompt);
-    let out = conn.exec(&command(&check, as_user), None, sudo.as_ref(), None).await?;
-    let become_err = |message: String| match as_user {
-        Some(b) => ConnError::Become { host: label.to_string(), user: b.user.clone(), message },
-        None => ConnError::agent(label, message),
-    };
-    match out.stdout.trim() {
-        "present" => return Ok((Transfer::AlreadyCached, start)),
-        "missing" => {}
-        _ => return Err(become_err(format!("checking the cached agent failed (exit {:?}): {}", out.status, out.stderr.trim()))),
-    }
-    let install = install_script(bin);
-    let out = conn.exec(&command(&install, as_user), Some(&bin.bytes), sudo.as_ref(), Some(READY)).await?;
+    let out = conn.exec(&command(&install_script(bin), as_user), Some(bin.bytes.clone()), sudo.as_ref(), Some(READY)).await?;
     if out.status != Some(0) || !out.stdout.contains("installed") {
-        return Err(become_err(format!("uploading the agent failed (exit {:?}): {}", out.status, out.stderr.trim())));
+        let message = format!("uploading the agent failed (exit {:?}): {}", out.status, out.stderr.trim());
+        return Err(match as_user {
+            Some(b) => ConnError::Become { host: label.to_string(), user: b.user.clone(), message },
+            None => ConnError::agent(label, message),
+        });
     }
-    Ok((Transfer::Uploaded, start))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -133,11 +143,23 @@ mod tests {
     use std::process::{Command, Stdio};
 
     fn sh(script: &str, home: &std::path::Path, tmp: &std::path::Path, stdin: &[u8]) -> (Option<i32>, String, String) {
+        // `sha256sum` is wrapped so that the tests can count the re-hashes.
+        let bin_dir = tmp.parent().unwrap().join("bin");
+        if !bin_dir.exists() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::create_dir(&bin_dir).unwrap();
+            let wrapper = bin_dir.join("sha256sum");
+            let log = bin_dir.join("hashes.log");
+            std::fs::write(&wrapper, format!("#!/bin/sh\necho hashed >> '{}'\nexec /usr/bin/sha256sum \"$@\"\n", log.display())).unwrap();
+            std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
         let mut child = Command::new("/bin/sh")
             .arg("-c")
             .arg(script)
             .env("HOME", home)
             .env("TMPDIR", tmp)
+            .env("PATH", path)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -148,8 +170,12 @@ mod tests {
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
     }
 
+    fn hashes(tmp: &std::path::Path) -> usize {
+        std::fs::read_to_string(tmp.parent().unwrap().join("bin/hashes.log")).map(|s| s.lines().count()).unwrap_or(0)
+    }
+
     #[test]
-    fn scripts_install_check_and_fall_back_to_tmp_without_a_home() {
+    fn scripts_install_start_and_fall_back_to_tmp_without_a_home() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let agent = dir.path().join("agent");
@@ -159,10 +185,9 @@ mod tests {
         std::fs::create_dir(&tmp).unwrap();
         // A HOME below a regular file cannot hold a cache, even for root.
         let no_home = agent.join("home");
-        assert_eq!(sh(&check_script(&bin), &no_home, &tmp, b"").1.trim(), "missing");
+        assert_eq!(sh(&start_script(&bin), &no_home, &tmp, b"").1.trim(), AGENT_MISSING);
         let (code, out, err) = sh(&install_script(&bin), &no_home, &tmp, &bin.bytes);
         assert_eq!((code, out.contains("installed")), (Some(0), true), "{err}");
-        assert_eq!(sh(&check_script(&bin), &no_home, &tmp, b"").1.trim(), "present");
         assert_eq!(sh(&start_script(&bin), &no_home, &tmp, b"").1.trim(), "hello-from-agent");
         let cache = std::fs::read_dir(&tmp).unwrap().next().unwrap().unwrap().path();
         assert!(cache.file_name().unwrap().to_str().unwrap().starts_with("dpctl-agents-"));
@@ -174,8 +199,42 @@ mod tests {
         let (code, _, err) = sh(&install_script(&bin), &home, &tmp, &bin.bytes[..4]);
         assert_eq!(code, Some(3), "{err}");
         assert!(err.contains("checksum mismatch"), "{err}");
-        assert_eq!(sh(&check_script(&bin), &home, &tmp, b"").1.trim(), "missing");
+        assert_eq!(sh(&start_script(&bin), &home, &tmp, b"").1.trim(), AGENT_MISSING);
         assert_eq!(std::fs::read_dir(home.join(".cache/dpctl/agents")).unwrap().count(), 0, "the temp file is removed");
+    }
+
+    #[test]
+    fn an_unchanged_agent_is_not_rehashed_and_a_changed_one_is_never_run() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let agent = dir.path().join("agent");
+        std::fs::write(&agent, "#!/bin/sh\necho hello-from-agent\n").unwrap();
+        let bin = AgentBinary::load(&agent).unwrap();
+        let (home, tmp) = (dir.path().join("home"), dir.path().join("tmp"));
+        std::fs::create_dir(&home).unwrap();
+        std::fs::create_dir(&tmp).unwrap();
+        let (code, _, err) = sh(&install_script(&bin), &home, &tmp, &bin.bytes);
+        assert_eq!(code, Some(0), "{err}");
+        let installed_hashes = hashes(&tmp);
+        for _ in 0..3 {
+            assert_eq!(sh(&start_script(&bin), &home, &tmp, b"").1.trim(), "hello-from-agent");
+        }
+        assert_eq!(hashes(&tmp), installed_hashes, "the stamp from the install stands for the hash");
+
+        // Any write changes the ctime: the copy is hashed again, refused, and not run.
+        let cached = home.join(".cache/dpctl/agents").join(bin.cache_name());
+        std::fs::write(&cached, "#!/bin/sh\necho tampered\n").unwrap();
+        let (code, out, _) = sh(&start_script(&bin), &home, &tmp, b"");
+        assert_eq!((code, out.trim()), (Some(3), AGENT_MISSING));
+        assert_eq!(hashes(&tmp), installed_hashes + 1);
+
+        // A re-install repairs it; a cache dir opened to others is refused until then.
+        assert_eq!(sh(&install_script(&bin), &home, &tmp, &bin.bytes).0, Some(0));
+        assert_eq!(sh(&start_script(&bin), &home, &tmp, b"").1.trim(), "hello-from-agent");
+        std::fs::set_permissions(home.join(".cache/dpctl/agents"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(sh(&start_script(&bin), &home, &tmp, b"").1.trim(), AGENT_MISSING);
+        assert_eq!(sh(&install_script(&bin), &home, &tmp, &bin.bytes).0, Some(0));
+        assert_eq!(sh(&start_script(&bin), &home, &tmp, b"").1.trim(), "hello-from-agent");
     }
 
     #[test]

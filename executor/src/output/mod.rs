@@ -3,6 +3,7 @@
 mod adhoc;
 mod diff;
 mod json;
+mod progress;
 mod text;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 pub use adhoc::AdHocOutput;
 pub use json::JsonOutput;
+pub use progress::{Progress, ProgressLine};
 pub use text::TextOutput;
 
 use crate::run::result::{HostResult, HostStats};

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
+use super::async_task::{self, AsyncSpec};
 use super::controller;
 use super::host::HostRun;
 use super::keywords;
@@ -538,8 +539,25 @@ impl Exec<'_> {
         let check = self.flag(chain, task, scope, |i| i.check_mode.as_ref()).unwrap_or(self.ps.config.check_mode);
         let diff = self.flag(chain, task, scope, |i| i.diff.as_ref()).unwrap_or(self.ps.config.diff);
         let environment = self.environment(task, chain, scope);
-        let req = modules::protocol::Request { id: 0, module: module.to_string(), args: Value::Object(args), check, diff, environment };
-        match self.shared.pool.call(&params, become_user.as_deref(), req).await {
+        let req = modules::protocol::Request {
+            id: 0,
+            module: module.to_string(),
+            args: Value::Object(args),
+            check,
+            diff,
+            environment,
+            async_job: None,
+        };
+        let render = |v: &Option<Value>| v.as_ref().map(|v| self.templar().render_value(v, scope).unwrap_or_else(|_| v.clone()));
+        let async_spec = match AsyncSpec::from_values(render(&task.async_).as_ref(), render(&task.poll).as_ref()) {
+            Ok(s) => s,
+            Err(msg) => return failed(msg),
+        };
+        let reply = match async_spec {
+            Some(spec) => async_task::run(&self.shared.pool, &params, become_user.as_deref(), req, spec).await,
+            None => self.shared.pool.call(&params, become_user.as_deref(), req).await,
+        };
+        match reply {
             Ok(reply) => {
                 let mut m = match serde_json::to_value(&reply.outcome) {
                     Ok(Value::Object(m)) => m,

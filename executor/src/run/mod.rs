@@ -4,6 +4,7 @@
 //! Every task is a request on the host's one persistent agent channel (see
 //! `crate::connection`); many hosts run at once, up to `forks`.
 
+mod async_task;
 pub mod controller;
 pub mod cursor;
 pub mod exec;
@@ -29,6 +30,7 @@ use crate::engine::scope::HostvarsTable;
 use crate::engine::static_walk::load_vars_files;
 use crate::engine::{PlayScope, RunConfig};
 use crate::output::Output;
+use crate::output::Progress;
 use crate::playbook::{LoadOptions, Loader, Play, Playbook};
 use cursor::{Cursor, FailureOutcome, NextTask};
 use exec::{Effect, Exec};
@@ -54,6 +56,10 @@ pub struct RunOptions {
     pub conn: ConnOptions,
     /// `-c`/`--connection` (`local` or `ssh`).
     pub default_connection: Option<String>,
+    /// Draw the live progress line on stderr (text output on a terminal).
+    pub live_progress: bool,
+    /// `--start-at-task`: skip every task before the first one with this name (a glob).
+    pub start_at_task: Option<String>,
 }
 
 /// The end of a run.
@@ -96,6 +102,8 @@ pub struct Runner {
     stats: Mutex<BTreeMap<String, HostStats>>,
     /// Hosts that failed or were unreachable: later plays skip them, as Ansible.
     dead: Mutex<HashSet<String>>,
+    /// `--start-at-task` until its task is reached; then `None`.
+    start_at: Mutex<Option<String>>,
 }
 
 impl Runner {
@@ -106,6 +114,7 @@ impl Runner {
             load: opts.load.clone(),
             default_connection: opts.default_connection.clone(),
         };
+        let start_at = Mutex::new(opts.start_at_task.clone());
         Runner {
             config: Arc::new(config),
             opts,
@@ -113,7 +122,25 @@ impl Runner {
             output: Mutex::new(output),
             stats: Mutex::new(BTreeMap::new()),
             dead: Mutex::new(HashSet::new()),
+            start_at,
         }
+    }
+
+    /// Whether `next` runs at all: `--tags`/`--skip-tags`, and `--start-at-task`
+    /// (matched against the task's name, with or without its role prefix, as a glob).
+    fn selected(&self, ps: &PlayScope<'_>, next: &NextTask) -> bool {
+        let mut start_at = self.start_at.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(wanted) = start_at.as_deref() {
+            let task = &next.task;
+            let names = [task.display_name(), task.name.clone().unwrap_or_default()];
+            let glob = glob::Pattern::new(wanted).ok();
+            if !names.iter().any(|n| n == wanted || glob.as_ref().is_some_and(|g| g.matches(n))) {
+                return false;
+            }
+            *start_at = None;
+        }
+        let tags = keywords::tags(ps.play, &next.chain, &next.task);
+        keywords::selected(&tags, &self.config.tags, &self.config.skip_tags)
     }
 
     fn out(&self) -> std::sync::MutexGuard<'_, Box<dyn Output>> {
@@ -265,6 +292,11 @@ impl Runner {
             if groups.is_empty() {
                 return PlayEnd::Continue;
             }
+            // Tasks not selected are passed over (their cursors have moved on).
+            groups.retain(|(next, _)| self.selected(ps, next));
+            if groups.is_empty() {
+                continue;
+            }
             if free {
                 // free: every host's next task at once, no lock-step between hosts
                 let end = self.run_groups_free(ps, hosts, &mut cursors, groups, handlers).await;
@@ -341,26 +373,27 @@ impl Runner {
         is_handler: bool,
     ) -> (PlayEnd, bool) {
         let task = &next.task;
-        let tags = keywords::tags(ps.play, &next.chain, task);
-        if !is_handler && !keywords::selected(&tags, &self.config.tags, &self.config.skip_tags) {
-            return (PlayEnd::Continue, false);
-        }
         self.out().task_start(&task.display_name(), is_handler);
         let exec = Exec { ps, shared: &self.shared };
         let run_once = keywords::resolve(ps.play, &next.chain, task, |i| i.run_once.as_ref())
             .is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
         let runners: Vec<String> = if run_once { group.iter().take(1).cloned().collect() } else { group.to_vec() };
         let mut taken: Vec<HostRun> = runners.iter().filter_map(|h| hosts.remove(h)).collect();
+        let progress = Progress::new(&runners);
+        let line = self.opts.live_progress.then(|| progress.draw());
         let mut outcomes: Vec<(HostRun, exec::TaskOutcome)> = stream::iter(taken.drain(..).map(|mut hr| {
             let exec = &exec;
+            let progress = &progress;
             async move {
                 let out = exec.run(&mut hr, task, &next.chain).await;
+                progress.done(&hr.name);
                 (hr, out)
             }
         }))
         .buffer_unordered(self.opts.forks.max(1))
         .collect()
         .await;
+        drop(line);
         // report in inventory order, as a linear run reads best
         outcomes.sort_by_key(|(hr, _)| group.iter().position(|g| *g == hr.name));
         if run_once {

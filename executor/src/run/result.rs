@@ -74,9 +74,19 @@ impl HostStats {
                 self.changed += 1;
             }
             Status::Skipped => self.skipped += 1,
-            Status::Unreachable if r.ignored => self.ignored += 1,
+            // An ignored failure counts as ok too (and as changed when it changed), as in Ansible's strategy.
+            Status::Unreachable if r.ignored => {
+                self.ok += 1;
+                self.ignored += 1;
+            }
             Status::Unreachable => self.unreachable += 1,
-            Status::Failed if r.ignored => self.ignored += 1,
+            Status::Failed if r.ignored => {
+                self.ok += 1;
+                self.ignored += 1;
+                if r.result.get("changed").and_then(serde_json::Value::as_bool) == Some(true) {
+                    self.changed += 1;
+                }
+            }
             Status::Failed if r.rescued => self.rescued += 1,
             Status::Failed => self.failed += 1,
         }

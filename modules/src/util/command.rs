@@ -73,6 +73,20 @@ pub fn with_task_env<T>(env: Vec<(String, String)>, f: impl FnOnce() -> T) -> T 
     result
 }
 
+thread_local! {
+    /// When an async job's time is up (`async:` seconds after it started): commands
+    /// still running then are killed, with their process group.
+    static TASK_DEADLINE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Run `f` with every command it starts killed at `deadline`.
+pub fn with_deadline<T>(deadline: std::time::Instant, f: impl FnOnce() -> T) -> T {
+    let previous = TASK_DEADLINE.with(|d| d.replace(Some(deadline)));
+    let result = f();
+    TASK_DEADLINE.with(|d| d.set(previous));
+    result
+}
+
 /// The task environment currently in force (see [`with_task_env`]).
 pub fn task_env() -> Vec<(String, String)> {
     TASK_ENV.with(|e| e.borrow().clone())
@@ -120,7 +134,13 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
     let resolved = which(program).unwrap_or_else(|| PathBuf::from(program));
     let mut cmd = Command::new(&resolved);
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let files = if spec.output_via_files { Some(OutputFiles::create(&mut cmd)?) } else { None };
+    let deadline = TASK_DEADLINE.with(|d| d.get());
+    // Under a deadline we must be free to stop waiting: no pipes to drain.
+    let files = if spec.output_via_files || deadline.is_some() { Some(OutputFiles::create(&mut cmd)?) } else { None };
+    if deadline.is_some() {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
     cmd.stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     if let Some(dir) = &spec.chdir {
         cmd.current_dir(dir);
@@ -135,6 +155,9 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
             let _ = pipe.write_all(&input);
         });
     }
+    if let (Some(deadline), Some(_)) = (deadline, &files) {
+        wait_until(&mut child, deadline, program)?;
+    }
     if let Some(files) = files {
         let status = child.wait().map_err(|e| ModuleError::io(format!("waiting for {program}"), e))?;
         return Ok(files.collect(status.code().unwrap_or(-1)));
@@ -145,6 +168,25 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
+}
+
+/// Waits for `child` until `deadline`, then kills its process group.
+fn wait_until(child: &mut std::process::Child, deadline: std::time::Instant, program: &str) -> Result<(), ModuleError> {
+    loop {
+        if child.try_wait().map_err(|e| ModuleError::io(format!("waiting for {program}"), e))?.is_some() {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            if let Ok(pid) = i32::try_from(child.id()) {
+                // SAFETY: kill(2) on the group we created for this child; no memory is involved.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ModuleError::Failed(format!("{program} was killed: the async job's time limit was reached")));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Unlinked temp files standing in for the stdout/stderr pipes.
