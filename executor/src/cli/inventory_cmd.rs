@@ -23,7 +23,7 @@ pub struct InventoryArgs {
 }
 
 pub fn run(a: InventoryArgs) -> anyhow::Result<ExitCode> {
-    let cfg = a.common.config();
+    let cfg = a.common.config()?;
     let inventory = match a.common.inventory(&cfg) {
         Ok(i) => i,
         Err(d) => {

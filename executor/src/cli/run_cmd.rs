@@ -52,7 +52,7 @@ fn parse_args(module: &str, text: &str) -> Result<Map<String, Value>, Diagnostic
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = a.common.config();
+    let cfg = a.common.config()?;
     let (inventory, extra_vars, limit) = match (a.common.inventory(&cfg), a.common.extra_vars(), a.common.limit()) {
         (Ok(i), Ok(e), Ok(l)) => (i, e, l),
         (i, e, l) => {

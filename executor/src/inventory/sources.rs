@@ -9,7 +9,7 @@ use super::data::{Data, UNGROUPED};
 use super::ranges::parse_address;
 use super::{ini, yaml_format};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::source::{display_path, Source};
+use crate::source::display_path;
 use crate::yaml;
 
 /// Names a directory inventory skips: hidden files, vars dirs, and Ansible's ignored extensions.
@@ -103,7 +103,7 @@ fn read_file(path: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Re
         }
         "toml" => Err(Diagnostic::error(format!("{}: TOML inventories are not supported", display_path(path))).help("use INI or YAML")),
         "" => {
-            let source = Source::read(path).map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", display_path(path))))?;
+            let (source, _) = yaml::read_source(path)?;
             match yaml::load_str(source.clone()) {
                 Ok(docs) if docs.len() == 1 && docs[0].as_map().is_some() && docs[0].get("plugin").is_none() => {
                     yaml_format::parse(&docs[0], data, warnings)
@@ -112,7 +112,7 @@ fn read_file(path: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Re
             }
         }
         _ => {
-            let source = Source::read(path).map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", display_path(path))))?;
+            let (source, _) = yaml::read_source(path)?;
             ini::parse(&source, data)
         }
     };
