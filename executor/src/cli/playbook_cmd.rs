@@ -72,7 +72,8 @@ impl ExecArgs {
     }
 
     pub fn output(&self) -> Box<dyn Output> {
-        let stdout = std::io::stdout();
+        // every byte of run output passes the redactor (docs/vault.md)
+        let stdout = crate::secrets::RedactingWriter::new(std::io::stdout());
         match self.output {
             OutputFormat::Text => Box::new(TextOutput::new(stdout, OutputOptions { verbosity: self.verbose, diff: self.diff })),
             OutputFormat::Json => Box::new(JsonOutput::new(stdout)),

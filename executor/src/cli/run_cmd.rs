@@ -14,6 +14,7 @@ use crate::output::{AdHocOutput, JsonOutput, Output};
 use crate::playbook::kv::{free_form, parse_kv};
 use crate::playbook::{Action, Inherited, Item, Play, Playbook, Task};
 use crate::run::{RunOptions, Runner};
+use crate::secrets::RedactingWriter;
 use crate::source::{Source, Span};
 use crate::template::Templar;
 
@@ -127,8 +128,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         default_connection: a.exec.connection.clone(),
     };
     let output: Box<dyn Output> = match a.exec.output {
-        OutputFormat::Text => Box::new(AdHocOutput::new(std::io::stdout())),
-        OutputFormat::Json => Box::new(JsonOutput::new(std::io::stdout())),
+        OutputFormat::Text => Box::new(AdHocOutput::new(RedactingWriter::new(std::io::stdout()))),
+        OutputFormat::Json => Box::new(JsonOutput::new(RedactingWriter::new(std::io::stdout()))),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let pb = Playbook { path: "<ad hoc>".into(), plays: vec![play] };

@@ -86,9 +86,24 @@ fn read_dir(dir: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Resu
     diags.into_result(())
 }
 
+fn is_vaulted_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 14];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && crate::vault::is_vaulted(&head)
+}
+
 /// A file: YAML when its extension says so; without an extension, YAML when it reads as a YAML mapping, else INI
 /// (the order in which Ansible tries its `yaml` and `ini` plugins).
 fn read_file(path: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+    // As Ansible: a vaulted file in an inventory directory read without vault secrets
+    // (a `secrets.yml` next to `hosts`) is skipped with a warning, not an error.
+    if crate::vault::keyring::secrets().is_empty() && is_vaulted_file(path) {
+        warnings.push(Diagnostic::warning(format!(
+            "Failed to parse inventory {}: Attempting to decrypt but no vault secrets found.",
+            display_path(path)
+        )));
+        return Ok(());
+    }
     data.current_source = Some(path.to_path_buf());
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let result = match ext {
