@@ -122,4 +122,15 @@ mod tests {
         assert_eq!(cfg.forks, Some(20));
         assert_eq!(cfg.host_key_checking, Some(false));
     }
+
+    #[test]
+    fn reads_vault_settings() {
+        let cfg = parse(
+            "[defaults]\nvault_password_file = secrets/pw\nvault_identity_list = dev@~/dev-pw , prod@prompt\n",
+            Path::new("/p"),
+            Path::new("/p/ansible.cfg"),
+        );
+        assert_eq!(cfg.vault_password_file, Some(PathBuf::from("/p/secrets/pw")));
+        assert_eq!(cfg.vault_identity_list, vec!["dev@~/dev-pw".to_string(), "prod@prompt".to_string()]);
+    }
 }

@@ -197,14 +197,10 @@ fn wrong_password_names_the_file_and_the_vault_id() {
 
 #[test]
 fn tampered_data_fails_the_hmac_check() {
-    let text = String::from_utf8(fixture("v11.txt")).unwrap();
-    // flip one hex digit of the ciphertext (the last body line), keeping it valid hex
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let last = lines.last_mut().unwrap();
-    let i = last.len() - 2;
-    let flipped = if &last[i..i + 1] == "3" { "4" } else { "3" };
-    last.replace_range(i..i + 1, flipped);
-    let tampered = lines.join("\n");
+    // one bit of the ciphertext flipped, the envelope otherwise intact
+    let mut env = vault::envelope::parse(&fixture("v11.txt")).unwrap();
+    env.ciphertext[0] ^= 1;
+    let tampered = vault::envelope::format(&env.salt, &env.hmac, &env.ciphertext, None);
     match vault::decrypt(tampered.as_bytes(), &[default_secret()]) {
         Err(VaultError::Decrypt { vault_id, .. }) => assert_eq!(vault_id, "default"),
         other => panic!("tampered data must fail the HMAC check, got {other:?}"),
@@ -248,4 +244,16 @@ fn a_vaulted_vars_file_without_secrets_is_a_clear_error() {
     let pw = fixtures().join("pw-default.txt");
     let o = dpctl_vault(d, &["check", "play.yml", "-i", "h1,", "--vault-password-file", pw.to_str().unwrap()], &[], None);
     ok(&o);
+}
+
+#[test]
+fn an_error_in_a_vaulted_file_shows_no_excerpt_of_it() {
+    vault::keyring::install(vec![default_secret()]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("broken.yml");
+    let plain = "user: x\npassword: [excerpt-would-leak-this\n";
+    std::fs::write(&path, vault::encrypt(plain.as_bytes(), &default_secret()).unwrap()).unwrap();
+    let err = dpctl::yaml::load_file(&path).unwrap_err().to_string();
+    assert!(err.contains("YAML syntax error") && err.contains("broken.yml"), "{err}");
+    assert!(err.contains("no excerpt: the file is vault-encrypted") && !err.contains("excerpt-would-leak-this"), "{err}");
 }
