@@ -115,11 +115,6 @@ pub fn is_secret_source(path: &std::path::Path) -> bool {
     SECRET_SOURCES.read().map(|s| s.iter().any(|p| p == path)).unwrap_or(false)
 }
 
-/// Whether any secret is registered (output can skip the scan otherwise).
-pub fn any_registered() -> bool {
-    KNOWN.read().map(|k| !k.is_empty()).unwrap_or(false)
-}
-
 /// The text with every registered secret replaced by [`MASK`].
 pub fn redact(text: &str) -> Cow<'_, str> {
     let Ok(known) = KNOWN.read() else { return Cow::Borrowed(text) };
@@ -174,14 +169,6 @@ impl<W: Write> Drop for RedactingWriter<W> {
     fn drop(&mut self) {
         let _ = self.flush();
     }
-}
-
-/// `eprintln!` for messages that may quote variables (diagnostics, errors).
-#[macro_export]
-macro_rules! eprintln_redacted {
-    ($($arg:tt)*) => {
-        eprintln!("{}", $crate::secrets::redact(&format!($($arg)*)))
-    };
 }
 
 #[cfg(test)]
