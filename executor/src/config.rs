@@ -1,6 +1,7 @@
 //! Settings from `ansible.cfg` and the environment that dpctl honours, so a
 //! project that runs under Ansible runs under dpctl unchanged:
-//! `roles_path`, `inventory`, `forks`, `host_key_checking`.
+//! `roles_path`, `inventory`, `forks`, `host_key_checking`,
+//! `vault_password_file`, `vault_identity_list`.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,10 @@ pub struct Config {
     pub inventory: Vec<String>,
     pub forks: Option<usize>,
     pub host_key_checking: Option<bool>,
+    /// `vault_password_file` / `ANSIBLE_VAULT_PASSWORD_FILE`.
+    pub vault_password_file: Option<PathBuf>,
+    /// `vault_identity_list` / `ANSIBLE_VAULT_IDENTITY_LIST`: `label@source` entries.
+    pub vault_identity_list: Vec<String>,
     /// The file the settings came from.
     pub file: Option<PathBuf>,
 }
@@ -31,6 +36,12 @@ pub fn load() -> Config {
     }
     if let Ok(v) = std::env::var("ANSIBLE_HOST_KEY_CHECKING") {
         cfg.host_key_checking = modules::args::ansible_bool(&v);
+    }
+    if let Some(v) = std::env::var_os("ANSIBLE_VAULT_PASSWORD_FILE").filter(|v| !v.is_empty()) {
+        cfg.vault_password_file = Some(expand_home(&v.to_string_lossy()));
+    }
+    if let Ok(v) = std::env::var("ANSIBLE_VAULT_IDENTITY_LIST") {
+        cfg.vault_identity_list = split_list(&v);
     }
     if let Some(f) = std::env::var("ANSIBLE_FORKS").ok().and_then(|v| v.parse().ok()) {
         cfg.forks = Some(f);
@@ -76,11 +87,17 @@ pub fn parse(text: &str, base: &Path, file: &Path) -> Config {
                 cfg.inventory = v.split(',').filter(|s| !s.is_empty()).map(|s| resolve(s.trim()).display().to_string()).collect()
             }
             "forks" => cfg.forks = v.parse().ok(),
+            "vault_password_file" if !v.is_empty() => cfg.vault_password_file = Some(resolve(v)),
+            "vault_identity_list" => cfg.vault_identity_list = split_list(v),
             "host_key_checking" => cfg.host_key_checking = modules::args::ansible_bool(v),
             _ => {}
         }
     }
     cfg
+}
+
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -104,5 +121,16 @@ mod tests {
         assert_eq!(cfg.roles_path, vec![PathBuf::from("/p/roles"), PathBuf::from("/opt/roles")]);
         assert_eq!(cfg.forks, Some(20));
         assert_eq!(cfg.host_key_checking, Some(false));
+    }
+
+    #[test]
+    fn reads_vault_settings() {
+        let cfg = parse(
+            "[defaults]\nvault_password_file = secrets/pw\nvault_identity_list = dev@~/dev-pw , prod@prompt\n",
+            Path::new("/p"),
+            Path::new("/p/ansible.cfg"),
+        );
+        assert_eq!(cfg.vault_password_file, Some(PathBuf::from("/p/secrets/pw")));
+        assert_eq!(cfg.vault_identity_list, vec!["dev@~/dev-pw".to_string(), "prod@prompt".to_string()]);
     }
 }

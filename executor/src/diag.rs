@@ -57,26 +57,28 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{kind}: {}", self.message)?;
+        writeln!(f, "{kind}: {}", crate::secrets::redact(&self.message))?;
         if let Some(span) = &self.span {
             let gutter = span.line.to_string().len();
             let pad = " ".repeat(gutter);
             writeln!(f, "{pad}--> {span}")?;
-            if let Some(text) = span.source.line(span.line) {
+            if crate::secrets::is_secret_source(&span.source.path) {
+                writeln!(f, "{pad} = (no excerpt: the file is vault-encrypted)")?;
+            } else if let Some(text) = span.source.line(span.line) {
                 writeln!(f, "{pad} |")?;
-                writeln!(f, "{} | {}", span.line, text.trim_end())?;
+                writeln!(f, "{} | {}", span.line, crate::secrets::redact(text.trim_end()))?;
                 let lead: String = text.chars().take(span.col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 let carets = "^".repeat(span.len.max(1));
                 match &self.label {
-                    Some(label) => writeln!(f, "{pad} | {lead}{carets} {label}")?,
+                    Some(label) => writeln!(f, "{pad} | {lead}{carets} {}", crate::secrets::redact(label))?,
                     None => writeln!(f, "{pad} | {lead}{carets}")?,
                 }
             }
         } else if let Some(label) = &self.label {
-            writeln!(f, "  = {label}")?;
+            writeln!(f, "  = {}", crate::secrets::redact(label))?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  = help: {help}")?;
+            writeln!(f, "  = help: {}", crate::secrets::redact(help))?;
         }
         Ok(())
     }

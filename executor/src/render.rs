@@ -18,8 +18,9 @@ use crate::template::{Scope, TemplateError};
 
 /// Render a template file for a visited task, with Ansible's template variables.
 pub fn render_template(ps: &PlayScope<'_>, v: &VisitedTask<'_, '_>, path: &Path) -> Result<String, TemplateError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| TemplateError::new(crate::template::TemplateErrorKind::Other, format!("cannot read {}: {e}", display_path(path))))?;
+    let other = |m: String| TemplateError::new(crate::template::TemplateErrorKind::Other, m);
+    let bytes = crate::vault::keyring::read_secret_file(path).map_err(|e| other(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| other(format!("cannot read {}: not UTF-8 text", display_path(path))))?;
     let mut extra = serde_json::Map::new();
     extra.insert("template_path".into(), path.display().to_string().into());
     extra.insert("template_fullpath".into(), path.display().to_string().into());

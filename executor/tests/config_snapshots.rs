@@ -10,6 +10,10 @@ use support::cli::{dpctl, repo_root, stderr, stdout};
 
 const INVENTORIES: &[&str] = &["local", "example-dev", "example-prod"];
 
+/// example-dev keeps its secrets.yml vault-encrypted with this example password
+/// (the other inventories have nothing vaulted: the password is simply not used).
+const VAULT_PASSWORD_FILE: &str = "inventories/example-dev/vault-password.example.txt";
+
 /// Every regular file under `dir`, sorted, as paths relative to `dir`.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![];
@@ -41,7 +45,17 @@ fn render_inventory(inventory: &str) -> (tempfile::TempDir, Vec<PathBuf>) {
     let inv = format!("inventories/{inventory}");
     let o = dpctl(
         &repo_root(),
-        &["render", "playbooks/site.yml", "playbooks/admin/bootstrap.yml", "-i", &inv, "-o", out.path().to_str().unwrap()],
+        &[
+            "render",
+            "playbooks/site.yml",
+            "playbooks/admin/bootstrap.yml",
+            "-i",
+            &inv,
+            "-o",
+            out.path().to_str().unwrap(),
+            "--vault-password-file",
+            VAULT_PASSWORD_FILE,
+        ],
     );
     assert!(o.status.success(), "render {inventory} failed:\n{}\n{}", stdout(&o), stderr(&o));
     let files = files_under(out.path());
@@ -125,7 +139,10 @@ fn task_lists_of_every_job() {
     settings.bind(|| {
         for pb in &playbooks {
             let pb = pb.to_str().unwrap();
-            let o = dpctl(&root, &["playbook", pb, "-i", "inventories/example-dev", "--check", "--list-tasks"]);
+            let o = dpctl(
+                &root,
+                &["playbook", pb, "-i", "inventories/example-dev", "--vault-password-file", VAULT_PASSWORD_FILE, "--check", "--list-tasks"],
+            );
             assert!(o.status.success(), "--list-tasks {pb} failed:\n{}\n{}", stdout(&o), stderr(&o));
             let name = pb.trim_start_matches("playbooks/").trim_end_matches(".yml").replace('/', "__");
             insta::assert_snapshot!(name, stdout(&o), pb);

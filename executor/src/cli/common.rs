@@ -25,11 +25,17 @@ pub struct CommonArgs {
     /// More roles directories (besides roles/ next to the playbook and ansible.cfg's roles_path).
     #[arg(long = "roles-path", value_name = "DIR")]
     pub roles_path: Vec<PathBuf>,
+    #[command(flatten)]
+    pub vault: super::vault_args::VaultArgs,
 }
 
 impl CommonArgs {
-    pub fn config(&self) -> Config {
-        crate::config::load()
+    /// The settings, with the vault secrets read and handed to the loaders
+    /// (before anything is loaded: vaulted files decrypt as they are read).
+    pub fn config(&self) -> Result<Config, crate::vault::VaultError> {
+        let cfg = crate::config::load();
+        self.vault.install(&cfg)?;
+        Ok(cfg)
     }
 
     pub fn inventory(&self, cfg: &Config) -> Result<Arc<Inventory>, Diagnostics> {

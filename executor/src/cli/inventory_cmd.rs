@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::CommonArgs;
+use crate::secrets::redact;
 
 #[derive(Debug, Args)]
 pub struct InventoryArgs {
@@ -23,7 +24,7 @@ pub struct InventoryArgs {
 }
 
 pub fn run(a: InventoryArgs) -> anyhow::Result<ExitCode> {
-    let cfg = a.common.config();
+    let cfg = a.common.config()?;
     let inventory = match a.common.inventory(&cfg) {
         Ok(i) => i,
         Err(d) => {
@@ -33,16 +34,16 @@ pub fn run(a: InventoryArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some(host) = &a.host {
         match inventory.to_host_json(host) {
-            Some(v) => println!("{}", crate::inventory::ansible_json_text(&v)),
+            Some(v) => println!("{}", redact(&crate::inventory::ansible_json_text(&v))),
             None => {
                 eprintln!("error: host `{host}` is not in the inventory");
                 return Ok(ExitCode::from(1));
             }
         }
     } else if let Some(group) = &a.graph {
-        print!("{}", inventory.to_graph(group, a.vars));
+        print!("{}", redact(&inventory.to_graph(group, a.vars)));
     } else {
-        println!("{}", crate::inventory::ansible_json_text(&inventory.to_list_json()));
+        println!("{}", redact(&crate::inventory::ansible_json_text(&inventory.to_list_json())));
     }
     Ok(ExitCode::SUCCESS)
 }

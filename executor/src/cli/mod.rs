@@ -1,4 +1,4 @@
-//! Command-line interface: `dpctl check | render | inventory | modules`.
+//! Command-line interface: `dpctl check | render | inventory | modules | playbook | run | vault`.
 
 mod check_cmd;
 mod common;
@@ -8,6 +8,8 @@ mod modules_cmd;
 mod playbook_cmd;
 mod render_cmd;
 mod run_cmd;
+mod vault_args;
+mod vault_cmd;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,8 @@ pub enum Command {
     Playbook(playbook_cmd::PlaybookArgs),
     /// Run one module on the hosts matching a pattern, like `ansible -m`.
     Run(run_cmd::RunArgs),
+    /// Encrypt and decrypt Ansible Vault files and strings, like ansible-vault.
+    Vault(vault_cmd::VaultCmdArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -48,11 +52,12 @@ pub fn main() -> ExitCode {
         Command::Modules(a) => modules_cmd::run(a),
         Command::Playbook(a) => playbook_cmd::run(a),
         Command::Run(a) => run_cmd::run(a),
+        Command::Vault(a) => vault_cmd::run(a),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", crate::secrets::redact(&e.to_string()));
             ExitCode::from(1)
         }
     }

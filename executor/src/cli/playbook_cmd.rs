@@ -78,7 +78,8 @@ impl ExecArgs {
     }
 
     pub fn output(&self) -> Box<dyn Output> {
-        let stdout = std::io::stdout();
+        // every byte of run output passes the redactor (docs/vault.md)
+        let stdout = crate::secrets::RedactingWriter::new(std::io::stdout());
         match self.output {
             OutputFormat::Text => Box::new(TextOutput::new(stdout, OutputOptions { verbosity: self.verbose, diff: self.diff })),
             OutputFormat::Json => Box::new(JsonOutput::new(stdout)),
@@ -107,7 +108,7 @@ pub struct PlaybookArgs {
 }
 
 pub fn run(a: PlaybookArgs) -> anyhow::Result<ExitCode> {
-    let cfg = a.common.config();
+    let cfg = a.common.config()?;
     let (inventory, extra_vars, limit) = match (a.common.inventory(&cfg), a.common.extra_vars(), a.common.limit()) {
         (Ok(i), Ok(e), Ok(l)) => (i, e, l),
         (i, e, l) => {

@@ -20,7 +20,7 @@ pub struct RenderArgs {
 }
 
 pub fn run(a: RenderArgs) -> anyhow::Result<ExitCode> {
-    let cfg = a.common.config();
+    let cfg = a.common.config()?;
     let (inventory, extra_vars, limit) = match (a.common.inventory(&cfg), a.common.extra_vars(), a.common.limit()) {
         (Ok(i), Ok(e), Ok(l)) => (i, e, l),
         (i, e, l) => {

@@ -14,6 +14,7 @@ use crate::output::{AdHocOutput, JsonOutput, Output};
 use crate::playbook::kv::{free_form, parse_kv};
 use crate::playbook::{Action, Inherited, Item, Play, Playbook, Task};
 use crate::run::{RunOptions, Runner};
+use crate::secrets::RedactingWriter;
 use crate::source::{Source, Span};
 use crate::template::Templar;
 
@@ -52,7 +53,7 @@ fn parse_args(module: &str, text: &str) -> Result<Map<String, Value>, Diagnostic
 }
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = a.common.config();
+    let cfg = a.common.config()?;
     let (inventory, extra_vars, limit) = match (a.common.inventory(&cfg), a.common.extra_vars(), a.common.limit()) {
         (Ok(i), Ok(e), Ok(l)) => (i, e, l),
         (i, e, l) => {
@@ -129,8 +130,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         start_at_task: None,
     };
     let output: Box<dyn Output> = match a.exec.output {
-        OutputFormat::Text => Box::new(AdHocOutput::new(std::io::stdout())),
-        OutputFormat::Json => Box::new(JsonOutput::new(std::io::stdout())),
+        OutputFormat::Text => Box::new(AdHocOutput::new(RedactingWriter::new(std::io::stdout()))),
+        OutputFormat::Json => Box::new(JsonOutput::new(RedactingWriter::new(std::io::stdout()))),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let pb = Playbook { path: "<ad hoc>".into(), plays: vec![play] };

@@ -9,7 +9,7 @@ use super::data::{Data, UNGROUPED};
 use super::ranges::parse_address;
 use super::{ini, yaml_format};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::source::{display_path, Source};
+use crate::source::display_path;
 use crate::yaml;
 
 /// Names a directory inventory skips: hidden files, vars dirs, and Ansible's ignored extensions.
@@ -86,9 +86,24 @@ fn read_dir(dir: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Resu
     diags.into_result(())
 }
 
+fn is_vaulted_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 14];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && crate::vault::is_vaulted(&head)
+}
+
 /// A file: YAML when its extension says so; without an extension, YAML when it reads as a YAML mapping, else INI
 /// (the order in which Ansible tries its `yaml` and `ini` plugins).
 fn read_file(path: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+    // As Ansible: a vaulted file in an inventory directory read without vault secrets
+    // (a `secrets.yml` next to `hosts`) is skipped with a warning, not an error.
+    if crate::vault::keyring::secrets().is_empty() && is_vaulted_file(path) {
+        warnings.push(Diagnostic::warning(format!(
+            "Failed to parse inventory {}: Attempting to decrypt but no vault secrets found.",
+            display_path(path)
+        )));
+        return Ok(());
+    }
     data.current_source = Some(path.to_path_buf());
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let result = match ext {
@@ -103,7 +118,7 @@ fn read_file(path: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Re
         }
         "toml" => Err(Diagnostic::error(format!("{}: TOML inventories are not supported", display_path(path))).help("use INI or YAML")),
         "" => {
-            let source = Source::read(path).map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", display_path(path))))?;
+            let (source, _) = yaml::read_source(path)?;
             match yaml::load_str(source.clone()) {
                 Ok(docs) if docs.len() == 1 && docs[0].as_map().is_some() && docs[0].get("plugin").is_none() => {
                     yaml_format::parse(&docs[0], data, warnings)
@@ -112,7 +127,7 @@ fn read_file(path: &Path, data: &mut Data, warnings: &mut Vec<Diagnostic>) -> Re
             }
         }
         _ => {
-            let source = Source::read(path).map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", display_path(path))))?;
+            let (source, _) = yaml::read_source(path)?;
             ini::parse(&source, data)
         }
     };

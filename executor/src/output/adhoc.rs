@@ -29,8 +29,11 @@ impl<W: Write + Send> Output for AdHocOutput<W> {
             Status::Skipped => "SKIPPED",
             Status::Unreachable => "UNREACHABLE!",
         };
-        let body =
-            if r.no_log { "{\"censored\": \"no_log\"}".to_string() } else { serde_json::to_string_pretty(&r.result).unwrap_or_default() };
+        let body = if r.no_log {
+            serde_json::to_string_pretty(&super::censored(r)).unwrap_or_default()
+        } else {
+            serde_json::to_string_pretty(&r.result).unwrap_or_default()
+        };
         let _ = writeln!(self.out, "{} | {word} => {body}", r.host);
     }
 

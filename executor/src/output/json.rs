@@ -33,7 +33,7 @@ impl<W: Write + Send> Output for JsonOutput<W> {
     }
 
     fn host_result(&mut self, r: &HostResult) {
-        let result = if r.no_log { json!({"censored": "no_log: true"}) } else { serde_json::Value::Object(r.result.clone()) };
+        let result = if r.no_log { super::censored(r) } else { serde_json::Value::Object(r.result.clone()) };
         self.emit(json!({
             "event": "result",
             "host": r.host,

@@ -25,6 +25,12 @@ pub trait Output: Send {
     fn recap(&mut self, stats: &BTreeMap<String, HostStats>, elapsed: Duration);
 }
 
+/// What `no_log: true` shows instead of a result, in Ansible's words.
+pub(crate) fn censored(r: &HostResult) -> serde_json::Value {
+    let changed = r.result.get("changed").cloned().unwrap_or(serde_json::Value::Bool(false));
+    serde_json::json!({"censored": crate::secrets::NO_LOG_MESSAGE, "changed": changed})
+}
+
 /// How much to show.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OutputOptions {

@@ -62,10 +62,7 @@ impl<W: Write + Send> Output for TextOutput<W> {
         let word = status_word(r);
         let failed = matches!(r.status, Status::Failed | Status::Unreachable);
         let detail = if r.no_log {
-            Some(
-                r#"{"censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}"#
-                    .to_string(),
-            )
+            Some(serde_json::to_string(&super::censored(r)).unwrap_or_default())
         } else if failed || self.opts.verbosity > 0 {
             Some(serde_json::to_string(&r.result).unwrap_or_default())
         } else {

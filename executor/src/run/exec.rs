@@ -399,7 +399,8 @@ impl Exec<'_> {
     fn template_to_copy(&self, task: &Task, scope: &Scope, args: &Map<String, Value>) -> Result<Map<String, Value>, String> {
         let src = args.get("src").and_then(Value::as_str).ok_or("template needs `src`")?;
         let path = self.find(task, src).ok_or_else(|| format!("Could not find or access '{src}'"))?;
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = crate::vault::keyring::read_secret_file(&path).map_err(|e| e.to_string())?;
+        let text = String::from_utf8(bytes).map_err(|_| format!("cannot read {}: not UTF-8 text", path.display()))?;
         let mut vars = scope.vars().clone();
         vars.insert("template_path".into(), path.display().to_string().into());
         vars.insert("template_fullpath".into(), path.display().to_string().into());
@@ -452,9 +453,14 @@ impl Exec<'_> {
                 path.display()
             ));
         }
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut copy = args.clone();
         copy.remove("src");
+        // `decrypt: yes` (Ansible's default): a vaulted source is decrypted here, on the controller
+        let bytes = if copy.remove("decrypt").is_none_or(|d| truthy(Some(&d))) {
+            crate::vault::keyring::read_secret_file(&path).map_err(|e| e.to_string())?
+        } else {
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        };
         let mut dest = copy.get("dest").and_then(Value::as_str).unwrap_or_default().to_string();
         if dest.ends_with('/') {
             dest.push_str(path.file_name().and_then(|n| n.to_str()).unwrap_or("file"));

@@ -21,6 +21,10 @@ fn content_args(bytes: Vec<u8>) -> (String, Value) {
     }
 }
 
+fn read_plain(path: &Path) -> Result<Vec<u8>, crate::vault::VaultError> {
+    std::fs::read(path).map_err(|error| crate::vault::VaultError::Io { path: path.to_path_buf(), error })
+}
+
 /// Every directory and file below `dir`, relative, directories first in each level, sorted.
 fn walk(dir: &Path, rel: &Path, out: &mut Vec<(std::path::PathBuf, bool)>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
@@ -79,12 +83,17 @@ pub async fn copy_dir(
         changed |= truthy(out.result.get("changed"));
     }
     for (rel, _) in entries.iter().filter(|(_, is_dir)| !*is_dir) {
-        let bytes = match std::fs::read(dir.join(rel)) {
+        let decrypt = args.get("decrypt").is_none_or(|d| truthy(Some(d)));
+        let read = if decrypt { crate::vault::keyring::read_secret_file(&dir.join(rel)) } else { read_plain(&dir.join(rel)) };
+        let bytes = match read {
             Ok(b) => b,
-            Err(e) => return failed(format!("cannot read {}: {e}", dir.join(rel).display())),
+            Err(e) => return failed(e.to_string()),
         };
-        let mut cargs: Map<String, Value> =
-            args.iter().filter(|(k, _)| !matches!(k.as_str(), "src" | "directory_mode")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut cargs: Map<String, Value> = args
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "src" | "directory_mode" | "decrypt"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         cargs.insert("dest".into(), base.join(rel).display().to_string().into());
         let (key, content) = content_args(bytes);
         cargs.insert(key, content);

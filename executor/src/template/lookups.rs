@@ -94,8 +94,10 @@ fn run(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Ve
                 let t = text(&term);
                 let path = find_in_search_paths(bases, "files", &t)
                     .ok_or_else(|| lookup_error(format!("The 'file' lookup could not find '{t}' in the search paths")))?;
+                // a vaulted file is decrypted, as Ansible's file lookup does
+                let bytes = crate::vault::keyring::read_secret_file(&path).map_err(|e| lookup_error(e.to_string()))?;
                 let mut content =
-                    std::fs::read_to_string(&path).map_err(|e| lookup_error(format!("cannot read {}: {e}", path.display())))?;
+                    String::from_utf8(bytes).map_err(|_| lookup_error(format!("cannot read {}: not UTF-8 text", path.display())))?;
                 if rstrip {
                     content = content.trim_end().to_string();
                 }
@@ -116,7 +118,9 @@ fn run(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Ve
                 let t = text(&term);
                 let path = find_in_search_paths(bases, "templates", &t)
                     .ok_or_else(|| lookup_error(format!("The 'template' lookup could not find '{t}' in the search paths")))?;
-                let content = std::fs::read_to_string(&path).map_err(|e| lookup_error(format!("cannot read {}: {e}", path.display())))?;
+                let bytes = crate::vault::keyring::read_secret_file(&path).map_err(|e| lookup_error(e.to_string()))?;
+                let content =
+                    String::from_utf8(bytes).map_err(|_| lookup_error(format!("cannot read {}: not UTF-8 text", path.display())))?;
                 let shown = path.display().to_string();
                 let rendered = root.engine.render_file(&shown, &content, &root.scope).map_err(to_mj)?;
                 out.push(Value::from(rendered));

@@ -125,6 +125,12 @@ pub fn load_str(source: Arc<Source>) -> Result<Vec<Node>, Diagnostic> {
         match event {
             Event::Scalar(value, style, anchor, tag) => {
                 let (kind, tag) = match (&tag, style) {
+                    // inline `!vault`: decrypted here with the run's secrets; the plaintext is a known secret
+                    (Some(t), _) if t.handle == "!" && t.suffix == "vault" => {
+                        let plain = crate::vault::keyring::decrypt_scalar(&value, &source.path)
+                            .map_err(|e| Diagnostic::error(e.to_string()).at(&span))?;
+                        (NodeKind::Str(plain), None)
+                    }
                     (Some(t), _) => tagged_scalar(&value, t, &span)?,
                     (None, ScalarStyle::Plain) => (resolve_plain(&value), None),
                     (None, _) => (NodeKind::Str(value.to_string()), None),
@@ -158,10 +164,27 @@ pub fn load_str(source: Arc<Source>) -> Result<Vec<Node>, Diagnostic> {
     Ok(c.docs)
 }
 
+/// Read a file as text, decrypting it when it is vault-encrypted (then it is
+/// marked secret: its values are registered by [`load_file`]).
+pub fn read_source(path: &Path) -> Result<(Arc<Source>, bool), Diagnostic> {
+    use crate::vault::VaultError;
+    let (bytes, vaulted) = crate::vault::keyring::read_file(path).map_err(|e| match e {
+        VaultError::Io { error, .. } => Diagnostic::error(format!("cannot read {}: {error}", display_path(path))),
+        e => Diagnostic::error(e.to_string()),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| Diagnostic::error(format!("cannot read {}: not UTF-8 text", display_path(path))))?;
+    Ok((Source::new(path, text), vaulted))
+}
+
 /// Load a YAML file; `None` when it holds no document (an empty file).
+/// A vault-encrypted file is decrypted with the run's secrets, and every
+/// value in it becomes a known secret.
 pub fn load_file(path: &Path) -> Result<(Arc<Source>, Option<Node>), Diagnostic> {
-    let source = Source::read(path).map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", display_path(path))))?;
+    let (source, vaulted) = read_source(path)?;
     let docs = load_str(source.clone())?;
+    if vaulted {
+        docs.iter().for_each(|d| crate::secrets::register_value(&d.to_value()));
+    }
     if docs.len() > 1 {
         return Err(
             Diagnostic::error(format!("{} holds {} YAML documents; one was expected", display_path(path), docs.len())).at(&docs[1].span)

@@ -11,6 +11,6 @@ mod load;
 mod node;
 mod resolve;
 
-pub use load::{load_file, load_str};
+pub use load::{load_file, load_str, read_source};
 pub use node::{python_float, Node, NodeKind};
 pub use resolve::resolve_plain;
