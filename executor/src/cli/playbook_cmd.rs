@@ -69,10 +69,17 @@ impl ExecArgs {
             opts.host_key_checking = hkc;
         }
         if self.ask_become_pass {
-            eprint!("BECOME password: ");
-            let mut line = String::new();
-            std::io::stdin().read_line(&mut line)?;
-            opts.become_password = Some(line.trim_end_matches(['\n', '\r']).to_string());
+            // Without echo on a terminal; a plain line from stdin when it is not one (scripts).
+            use std::io::IsTerminal;
+            let password = if std::io::stdin().is_terminal() {
+                rpassword::prompt_password("BECOME password: ").map_err(|e| anyhow::anyhow!("cannot read the become password: {e}"))?
+            } else {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\n', '\r']).to_string()
+            };
+            crate::secrets::register(&password);
+            opts.become_password = Some(password);
         }
         Ok(opts)
     }
