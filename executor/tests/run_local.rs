@@ -184,3 +184,42 @@ fn start_at_task_and_tags_select_tasks() {
     assert_eq!(tasks, ["free tagged"]);
     assert_eq!(counts, "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0");
 }
+
+/// `module_defaults` on play, block and task: the innermost entry for a
+/// module replaces the outer one, task arguments win, names may be
+/// qualified. The modes are what ansible-playbook 2.19 left for this playbook.
+#[test]
+fn module_defaults_apply_innermost_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(dir.path().join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
+    std::fs::write(
+        dir.path().join("md.yml"),
+        r#"
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    ansible.builtin.file: { mode: "0600", state: touch }
+    copy: { mode: "0640" }
+  tasks:
+    - file: { path: "{{ out }}/a" }
+    - block:
+        - file: { path: "{{ out }}/b" }
+        - file: { path: "{{ out }}/c", mode: "0644" }
+          module_defaults:
+            file: { mode: "0611", state: touch }
+      module_defaults:
+        file: { mode: "0660", state: touch }
+    - copy: { dest: "{{ out }}/d", content: "x\n" }
+"#,
+    )
+    .unwrap();
+    let out_arg = format!("out={}", out_dir.display());
+    let out = dpctl(dir.path(), &["playbook", "md.yml", "-i", "inventory.ini", "-e", &out_arg]);
+    let text = stdout(&out);
+    assert_eq!(recap(&text, "localhost"), "ok=4 changed=4 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0", "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |f: &str| std::fs::metadata(out_dir.join(f)).unwrap().permissions().mode() & 0o777;
+    assert_eq!([mode("a"), mode("b"), mode("c"), mode("d")], [0o600, 0o660, 0o644, 0o640]);
+}

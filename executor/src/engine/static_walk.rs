@@ -190,7 +190,10 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
                     self.ps.scope(host, state, Some(flat.task), &flat.block_vars(), inventory_vars, &extra)
                 }
             };
-            let args = match self.templar().render_value(&Value::Object(task.action.args.clone()), &scope) {
+            let layers =
+                std::iter::once(&self.ps.play.inherited).chain(flat.blocks.iter().map(|(b, _)| &b.inherited)).chain([&task.inherited]);
+            let raw = crate::playbook::module_defaults::apply(layers, &task.action.module, &task.action.args);
+            let args = match self.templar().render_value(&Value::Object(raw), &scope) {
                 Ok(Value::Object(m)) => m.into_iter().filter(|(_, v)| !Templar::is_omit(v)).collect(),
                 Ok(_) => Map::new(),
                 Err(e) if self.is_runtime_unknown(&e) => continue,

@@ -5,6 +5,7 @@ pub mod keywords;
 pub mod kv;
 pub mod load;
 pub mod model;
+pub mod module_defaults;
 mod role;
 
 pub use load::{load_playbook, load_role_runtime, load_task_file, LoadOptions, Loader};

@@ -231,7 +231,9 @@ impl Exec<'_> {
 
     /// One run of the module (one loop item), with `until` retries and `changed_when`/`failed_when`.
     async fn run_item(&self, host: &mut HostRun, task: &Task, chain: &Chain, scope: &Scope) -> ItemOutcome {
-        let args = match self.templar().render_value(&Value::Object(task.action.args.clone()), scope) {
+        let layers = std::iter::once(&self.play().inherited).chain(chain.iter().map(|b| &b.inherited)).chain([&task.inherited]);
+        let raw = crate::playbook::module_defaults::apply(layers, &task.action.module, &task.action.args);
+        let args = match self.templar().render_value(&Value::Object(raw), scope) {
             Ok(Value::Object(m)) => m.into_iter().filter(|(_, v)| !Templar::is_omit(v)).collect::<Map<_, _>>(),
             Ok(_) => Map::new(),
             Err(e) => return failed(format!("{e} (in task `{}` at {})", task.display_name(), task.action.span)),
