@@ -2,7 +2,7 @@
 //! admin `admin`/`admin-secret`), through the agent and as a Rust library.
 
 use crate::common;
-use crate::real_server;
+use crate::common::servers as real_server;
 
 use common::Agent;
 use modules::pipeline::influxdb_database::InfluxdbDatabase;

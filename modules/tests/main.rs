@@ -3,7 +3,6 @@
 
 mod common;
 mod kafka_cases;
-mod real_server;
 
 mod agent_protocol;
 mod ansible_compat_edits;

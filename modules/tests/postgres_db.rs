@@ -2,7 +2,7 @@
 //! the agent and as a Rust library. Each test uses its own database and roles.
 
 use crate::common;
-use crate::real_server;
+use crate::common::servers as real_server;
 
 use common::Agent;
 use modules::pipeline::postgres_db::PostgresDb;

@@ -3,24 +3,13 @@
 //! Kafka 1.1 with ZooKeeper (`$DPCTL_TEST_KAFKA_LEGACY`, else
 //! `tests/servers/kafka-legacy.sh ensure`).
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use modules::pipeline::kafka::{Admin, ConfigSource, ConnectOptions};
 use std::collections::BTreeMap;
 
-fn server(script: &str, args: &[&str]) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/servers").join(script);
-    let out = Command::new("bash").arg(path).args(args).output().unwrap_or_else(|e| panic!("run tests/servers/{script}: {e}"));
-    assert!(out.status.success(), "{script} {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("address is text").trim().to_string()
-}
-
-fn from_env_or(var: &str, script: &str) -> String {
-    std::env::var(var).ok().filter(|a| !a.is_empty()).unwrap_or_else(|| server(script, &["ensure"]))
-}
+use super::servers::{address, run_script};
 
 /// A broker the shared test cases run against.
 pub struct Broker {
@@ -33,13 +22,13 @@ pub struct Broker {
 /// Kafka 4.4, KRaft.
 pub fn current() -> &'static Broker {
     static B: OnceLock<Broker> = OnceLock::new();
-    B.get_or_init(|| Broker { addr: from_env_or("DPCTL_TEST_KAFKA", "kafka.sh"), java_admin: true })
+    B.get_or_init(|| Broker { addr: address("kafka", "DPCTL_TEST_KAFKA"), java_admin: true })
 }
 
 /// Two Kafka 1.1.1 brokers with ZooKeeper: the original deployment's generation.
 pub fn legacy() -> &'static Broker {
     static B: OnceLock<Broker> = OnceLock::new();
-    B.get_or_init(|| Broker { addr: from_env_or("DPCTL_TEST_KAFKA_LEGACY", "kafka-legacy.sh"), java_admin: false })
+    B.get_or_init(|| Broker { addr: address("kafka-legacy", "DPCTL_TEST_KAFKA_LEGACY"), java_admin: false })
 }
 
 /// The PLAINTEXT listener of the Kafka 4.4 broker.
@@ -53,13 +42,13 @@ pub fn sasl_bootstrap() -> String {
         return addr;
     }
     current();
-    server("kafka.sh", &["addr", "sasl"])
+    run_script("kafka", &["addr", "sasl"])
 }
 
 /// The SSL listener of the Kafka 4.4 broker and the PEM of its self-signed certificate.
 pub fn tls_bootstrap() -> (String, String) {
     current();
-    let addr = server("kafka.sh", &["addr", "tls"]);
+    let addr = run_script("kafka", &["addr", "tls"]);
     let dir = std::env::var("DPCTL_SERVERS_DIR").unwrap_or_else(|_| "/tmp/dpctl-servers".into());
     (addr, format!("{dir}/kafka/tls/ca.pem"))
 }
@@ -69,7 +58,7 @@ pub fn tls_bootstrap() -> (String, String) {
 pub fn describe_with_kafka_admin(broker: &Broker, topics: &[String]) -> String {
     let mut args = vec!["describe", broker.addr.as_str()];
     args.extend(topics.iter().map(String::as_str));
-    server("kafka.sh", &args)
+    run_script("kafka", &args)
 }
 
 /// A topic name no other test (or earlier run on the same broker) uses.
