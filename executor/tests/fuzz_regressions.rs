@@ -43,3 +43,8 @@ fn playbook_inputs() {
 fn template_inputs() {
     replay("template", dpctl::fuzz::template);
 }
+
+#[test]
+fn vault_inputs() {
+    replay("vault", dpctl::fuzz::vault);
+}
