@@ -13,7 +13,16 @@ use dpctl::connection::{ConnOptions, ConnParams, Pool};
 use modules::protocol::Request;
 
 fn ping(id: u64) -> Request {
-    Request { id, module: "ping".into(), args: serde_json::json!({}), check: false, diff: false, environment: None, async_job: None }
+    Request {
+        id,
+        module: "ping".into(),
+        args: serde_json::json!({}),
+        check: false,
+        diff: false,
+        environment: None,
+        async_job: None,
+        protocol: None,
+    }
 }
 
 #[tokio::main]

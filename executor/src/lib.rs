@@ -8,6 +8,7 @@ pub mod config;
 pub mod connection;
 pub mod diag;
 pub mod engine;
+pub mod fuzz;
 pub mod inventory;
 pub mod moddoc;
 pub mod output;

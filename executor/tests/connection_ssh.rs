@@ -13,7 +13,16 @@ use serde_json::json;
 use support::sshd::Fleet;
 
 fn ping(id: u64, data: &str) -> Request {
-    Request { id, module: "ping".into(), args: json!({ "data": data }), check: false, diff: false, environment: None, async_job: None }
+    Request {
+        id,
+        module: "ping".into(),
+        args: json!({ "data": data }),
+        check: false,
+        diff: false,
+        environment: None,
+        async_job: None,
+        protocol: None,
+    }
 }
 
 fn opts_with(agent: &Path) -> ConnOptions {
@@ -53,6 +62,9 @@ async fn uploads_once_then_a_second_pool_reuses_the_cached_agent() {
     let cached = dir.join(AgentBinary::load(&agent).unwrap().cache_name());
     assert_eq!(std::fs::read(&cached).unwrap(), std::fs::read(&agent).unwrap());
     assert_eq!((mode(&dir), mode(&cached)), (0o700, 0o700));
+    use std::os::unix::fs::MetadataExt;
+    let me = support::uid_of(&support::sshd::current_user());
+    assert_eq!((std::fs::metadata(&dir).unwrap().uid(), std::fs::metadata(&cached).unwrap().uid()), (me, me), "owned by the login user");
     let hello = pool.agent_hello(&p, None).await.unwrap();
     assert_eq!(std::fs::read_link(format!("/proc/{}/exe", hello.pid)).unwrap(), cached, "the agent runs from the cache");
     pool.close_all().await;
@@ -93,6 +105,22 @@ async fn a_changed_or_damaged_agent_is_uploaded_again() {
     pool.call(&params(&fleet, 0, pool.options()), None, ping(1, "c")).await.unwrap();
     assert_eq!((pool.counts().agent_uploads, pool.counts().agent_cache_hits), (1, 0));
     assert_eq!(std::fs::read(&cached).unwrap(), std::fs::read(&second).unwrap());
+    pool.close_all().await;
+
+    // A cached file swapped for a working impostor (it would leave a mark, then run the real
+    // agent, so the run would succeed) is never executed: its hash is wrong, so it is replaced.
+    let mark = tmp.path().join("impostor-ran");
+    std::fs::remove_file(&cached).unwrap();
+    std::fs::write(&cached, format!("#!/bin/sh\ntouch {}\nexec {} \"$@\"\n", mark.display(), second.display())).unwrap();
+    std::fs::set_permissions(&cached, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let pool = Pool::new(opts_with(&second));
+    let p = params(&fleet, 0, pool.options());
+    assert_eq!(pong(&pool.call(&p, None, ping(1, "d")).await.unwrap()), "d");
+    assert_eq!((pool.counts().agent_uploads, pool.counts().agent_cache_hits), (1, 0));
+    assert!(!mark.exists(), "the tampered agent was executed");
+    assert_eq!(std::fs::read(&cached).unwrap(), std::fs::read(&second).unwrap());
+    let hello = pool.agent_hello(&p, None).await.unwrap();
+    assert_eq!(std::fs::read_link(format!("/proc/{}/exe", hello.pid)).unwrap(), cached);
     pool.close_all().await;
 }
 
@@ -178,11 +206,24 @@ async fn accept_new_records_the_key_and_checking_off_connects() {
     let mut vars = fleet.host_vars(0);
     vars.insert("ansible_ssh_common_args".into(), json!(format!("-o UserKnownHostsFile={}", kh.display())));
 
+    // Checking off is ssh's StrictHostKeyChecking=no (what Ansible passes): a changed key is
+    // tolerated and left alone, an unknown one recorded.
+    let off_kh = fleet.dir.path().join("off_known_hosts");
+    let mut off_vars = vars.clone();
+    off_vars.insert("ansible_ssh_common_args".into(), json!(format!("-o UserKnownHostsFile={}", off_kh.display())));
+    let other_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL3J+X7jy/oo8JYoaZHCFLtFQNkJpxre8Olg+ipSeybo";
+    let changed = format!("[127.0.0.1]:{} {other_key}\n", fleet.hosts[0].port);
+    std::fs::write(&off_kh, &changed).unwrap();
     let off = Pool::new(ConnOptions { host_key_checking: false, ..opts_with(&support::agent_binary()) });
-    let p = ConnParams::from_host_vars("host1", &vars, off.options()).unwrap();
+    let p = ConnParams::from_host_vars("host1", &off_vars, off.options()).unwrap();
     assert_eq!(pong(&off.call(&p, None, ping(1, "off")).await.unwrap()), "off");
-    assert!(!kh.exists(), "checking off records nothing");
     off.close_all().await;
+    assert_eq!(std::fs::read_to_string(&off_kh).unwrap(), changed, "a changed key is not overwritten");
+    std::fs::remove_file(&off_kh).unwrap();
+    let off = Pool::new(ConnOptions { host_key_checking: false, ..opts_with(&support::agent_binary()) });
+    assert_eq!(pong(&off.call(&p, None, ping(1, "off")).await.unwrap()), "off");
+    off.close_all().await;
+    assert_eq!(std::fs::read_to_string(&off_kh).unwrap(), format!("[127.0.0.1]:{} {}\n", fleet.hosts[0].port, fleet.hosts[0].host_key_pub));
 
     let accept = Pool::new(ConnOptions { accept_new_host_keys: true, ..opts_with(&support::agent_binary()) });
     let p = ConnParams::from_host_vars("host1", &vars, accept.options()).unwrap();

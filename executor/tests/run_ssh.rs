@@ -150,4 +150,99 @@ fn a_changed_host_key_is_refused() {
     assert!(recap(&out, "host1").contains("unreachable=1"), "{out}");
     assert!(recap(&out, "host2").contains("unreachable=0"), "{out}");
     assert!(out.contains(&fleet.known_hosts.display().to_string()), "the message names the known_hosts file:\n{out}");
+    let line = kh.lines().position(|l| l.starts_with(&format!("[127.0.0.1]:{} ", fleet.hosts[0].port))).unwrap() + 1;
+    assert!(out.contains(&format!("{}:{line}", fleet.known_hosts.display())), "the message names the line:\n{out}");
+
+    // --accept-new-host-keys is for unknown hosts only: a changed key stays refused.
+    let (out, err, code) = play(&fleet, sandbox.path(), "serial.yml", &["--accept-new-host-keys"]);
+    assert_eq!(code, 4, "{out}\n{err}");
+    assert!(recap(&out, "host1").contains("unreachable=1") && out.contains("CHANGED"), "{out}");
+}
+
+/// An inventory for the fleet that names `known_hosts` and no StrictHostKeyChecking: the
+/// policy comes from dpctl's defaults, flags and ansible.cfg alone.
+fn inventory_with_known_hosts(fleet: &Fleet, dir: &Path, known_hosts: &Path) -> String {
+    let path = dir.join("inventory.ini");
+    let text = fleet.inventory_ini().replace(
+        &format!("-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes", fleet.known_hosts.display()),
+        &format!("-o UserKnownHostsFile={}", known_hosts.display()),
+    );
+    assert!(text.contains(&known_hosts.display().to_string()), "{text}");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn run_with(fleet: &Fleet, sandbox: &Path, known_hosts: &Path, extra: &[&str], env: &[(&str, &str)]) -> (String, i32) {
+    let inv = inventory_with_known_hosts(fleet, sandbox, known_hosts);
+    let sb = format!("sandbox={}", sandbox.display());
+    let mut args = vec!["playbook", "serial.yml", "-i", &inv, "-e", &sb];
+    args.extend_from_slice(extra);
+    ensure_agent();
+    let mut cmd = Command::new(support::dpctl_bin());
+    cmd.args(&args).current_dir(fixture()).env_remove("ANSIBLE_HOST_KEY_CHECKING").env("ANSIBLE_CONFIG", sandbox.join("none.cfg"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (format!("{}\n{}", stdout(&out), stderr(&out)), out.status.code().unwrap_or(-1))
+}
+
+/// `[127.0.0.1]:PORT key` of every host, sorted.
+fn expected_lines(fleet: &Fleet) -> Vec<String> {
+    let mut v: Vec<String> = fleet.hosts.iter().map(|h| format!("[127.0.0.1]:{} {}", h.port, h.host_key_pub)).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn unknown_hosts_are_refused_until_accept_new_records_them_then_checking_is_strict() {
+    let fleet = Fleet::start(2);
+    let sandbox = tempfile::tempdir().unwrap();
+    let kh = sandbox.path().join("known_hosts");
+
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &[], &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(recap(&out, "host1").contains("unreachable=1") && recap(&out, "host2").contains("unreachable=1"), "{out}");
+    assert!(out.contains("not a known host") && out.contains(&kh.display().to_string()), "{out}");
+    assert!(!kh.exists(), "nothing is recorded by default");
+
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &["--accept-new-host-keys"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let mut recorded = lines(&kh);
+    recorded.sort();
+    assert_eq!(recorded, expected_lines(&fleet), "each new key is written once");
+
+    // Now known: the default (strict) run connects and adds nothing.
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &[], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(lines(&kh).len(), 2);
+
+    // And strict still means strict: a key that changes afterwards is refused.
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", fleet.hosts[0].port, fleet.hosts[1].host_key_pub)).unwrap();
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &["--limit", "host1"], &[]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains(&format!("{}:1", kh.display())), "{out}");
+}
+
+#[test]
+fn host_key_checking_false_in_ansible_cfg_or_env_accepts_and_records_like_ansible() {
+    let fleet = Fleet::start(1);
+    let sandbox = tempfile::tempdir().unwrap();
+
+    // ansible.cfg `host_key_checking = False` → OpenSSH's StrictHostKeyChecking=no: connect, record the key.
+    let cfg = sandbox.path().join("ansible.cfg");
+    std::fs::write(&cfg, "[defaults]\nhost_key_checking = False\n").unwrap();
+    let kh = sandbox.path().join("kh_cfg");
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &[], &[("ANSIBLE_CONFIG", cfg.to_str().unwrap())]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(lines(&kh), expected_lines(&fleet));
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &[], &[]);
+    assert_eq!(code, 0, "a second, strict run trusts the recorded key:\n{out}");
+
+    let kh = sandbox.path().join("kh_env");
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &[], &[("ANSIBLE_HOST_KEY_CHECKING", "False")]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(lines(&kh), expected_lines(&fleet));
+    let (out, code) = run_with(&fleet, sandbox.path(), &kh, &[], &[]);
+    assert_eq!(code, 0, "{out}");
 }

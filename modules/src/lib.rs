@@ -7,6 +7,7 @@
 //! there is no hand-maintained list: the executor and the agent both find it
 //! through [`registry`].
 
+pub mod agent;
 pub mod error;
 pub mod module;
 pub mod protocol;

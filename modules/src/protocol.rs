@@ -38,6 +38,9 @@ pub struct Request {
     /// Run as an `async:` job: answer at once, leave the result for `async_status`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub async_job: Option<AsyncJob>,
+    /// The protocol the sender speaks; the agent refuses a request for another one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u32>,
 }
 
 /// Ansible's `async:` for one request.

@@ -17,6 +17,7 @@ mod cron;
 mod file;
 mod file_module_schemas;
 mod find;
+mod fuzz_regressions;
 mod get_url;
 mod git;
 mod influxdb_database;

@@ -69,7 +69,8 @@ pub enum HostKeyPolicy {
     Strict,
     /// Unknown keys are recorded and accepted; changed keys are refused.
     AcceptNew,
-    /// No check at all.
+    /// OpenSSH's `StrictHostKeyChecking=no`: unknown keys are recorded, changed ones tolerated
+    /// (revoked ones are still refused).
     Off,
 }
 
@@ -281,10 +282,11 @@ impl SshArgs {
                             known_hosts_set = true;
                             let files: Vec<&str> = val.split_whitespace().collect();
                             if files.iter().all(|f| *f == "/dev/null") {
-                                // Ansible's idiom for "do not check": nothing to check against.
+                                // Ansible's idiom for "do not check": nothing to check against. It stays the
+                                // file, so that a key is "recorded" into /dev/null, not into ~/.ssh/known_hosts.
                                 out.strict.get_or_insert(HostKeyPolicy::Off);
                             }
-                            out.known_hosts_files.extend(files.into_iter().filter(|f| *f != "/dev/null").map(expand_tilde));
+                            out.known_hosts_files.extend(files.into_iter().map(expand_tilde));
                         }
                         "stricthostkeychecking" if out.strict.is_none() => {
                             out.strict = Some(match val.to_ascii_lowercase().as_str() {
@@ -510,6 +512,8 @@ mod tests {
             params(json!({"ansible_ssh_common_args": "-o UserKnownHostsFile=/dev/null"})).unwrap().host_key_policy,
             HostKeyPolicy::Off
         );
+        let p = params(json!({"ansible_ssh_common_args": "-o UserKnownHostsFile=/dev/null"})).unwrap();
+        assert_eq!(p.known_hosts_files, vec![PathBuf::from("/dev/null")], "nothing is ever written to ~/.ssh/known_hosts");
         // Like Ansible's host_key_checking=False: wins over the inventory's ssh args.
         let opts = ConnOptions { host_key_checking: false, ..ConnOptions::default() };
         let Value::Object(m) = json!({"ansible_ssh_common_args": "-o StrictHostKeyChecking=yes"}) else { panic!() };

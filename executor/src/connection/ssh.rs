@@ -34,10 +34,10 @@ impl Client {
         Ok(false)
     }
 
+    /// OpenSSH's `StrictHostKeyChecking` semantics: `Off` is its `no` (what Ansible's
+    /// `host_key_checking=False` passes), which records unknown keys and tolerates changed
+    /// ones but still refuses revoked ones.
     fn verify(&self, key: &PublicKey) -> Result<bool, russh::Error> {
-        if self.policy == HostKeyPolicy::Off {
-            return Ok(true);
-        }
         let addr = known_hosts::host_pattern_name(&self.host, self.port);
         let fp = key.fingerprint(Default::default());
         let files = || self.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
@@ -46,12 +46,20 @@ impl Client {
             Verdict::Revoked { file, line } => {
                 self.refuse(format!("the {} key {fp} of {addr} is marked @revoked in {}:{line}", key.algorithm(), file.display()))
             }
+            Verdict::Changed { .. } if self.policy == HostKeyPolicy::Off => Ok(true),
             Verdict::Changed { file, line } => self.refuse(format!(
                 "REMOTE HOST KEY CHANGED: {addr} offered {} key {fp}, which differs from the key recorded in {}:{line} \
                  (possible man-in-the-middle attack; if the host was reinstalled, remove that line)",
                 key.algorithm(),
                 file.display()
             )),
+            Verdict::Unknown if self.policy == HostKeyPolicy::Off => {
+                // Like ssh, a key that cannot be recorded does not stop an unchecked connection.
+                if let Some(file) = self.files.first() {
+                    let _ = known_hosts::learn(file, &self.host, self.port, key);
+                }
+                Ok(true)
+            }
             Verdict::Unknown if self.policy == HostKeyPolicy::AcceptNew => {
                 let Some(file) = self.files.first() else {
                     return self.refuse(format!("{addr} is unknown and there is no known_hosts file to record it in"));

@@ -46,6 +46,9 @@ pub struct Data {
     pub host_index: HashMap<String, usize>,
     /// The file being read, recorded on hosts it introduces.
     pub current_source: Option<PathBuf>,
+    /// `(group, host)` for every host listed directly in a group: a range line can add 100 000
+    /// hosts, and searching the group's list for each one made reading it quadratic.
+    direct: HashSet<(usize, usize)>,
 }
 
 impl Data {
@@ -96,7 +99,7 @@ impl Data {
             }
         };
         if let Some(g) = group {
-            if !self.groups[g].hosts.contains(&h) {
+            if self.direct.insert((g, h)) {
                 self.groups[g].hosts.push(h);
             }
         }
@@ -158,15 +161,20 @@ impl Data {
             }
         }
         self.compute_host_groups();
+        let mut leave = HashSet::new();
         for h in 0..self.hosts.len() {
             let groups = &self.hosts[h].groups;
             if groups.contains(&UNGROUPED) {
                 if groups.iter().any(|g| *g != ALL && *g != UNGROUPED) {
-                    self.groups[UNGROUPED].hosts.retain(|x| *x != h);
+                    leave.insert(h);
                 }
-            } else if groups.iter().all(|g| *g == ALL) {
+            } else if groups.iter().all(|g| *g == ALL) && self.direct.insert((UNGROUPED, h)) {
                 self.groups[UNGROUPED].hosts.push(h);
             }
+        }
+        if !leave.is_empty() {
+            self.groups[UNGROUPED].hosts.retain(|x| !leave.contains(x));
+            self.direct.retain(|(g, h)| *g != UNGROUPED || !leave.contains(h));
         }
         self.compute_host_groups();
         self.compute_depths();

@@ -31,6 +31,7 @@ pub use output::{ansible_json_text, python_repr, python_str};
 pub use pattern::Selection;
 pub use pyliteral::{ini_value, literal_eval};
 pub use ranges::expand_host_pattern;
+pub use sources::InventoryFormat;
 pub use vars_dirs::VarsDir;
 
 use crate::diag::{Diagnostic, Diagnostics};
@@ -70,6 +71,16 @@ pub struct Inventory {
     warnings: Vec<Diagnostic>,
 }
 
+/// What follows reading every source: implicit group links, and the warning for a name used twice.
+fn finish_reading(data: &mut Data, warnings: &mut Vec<Diagnostic>) {
+    data.reconcile();
+    for g in &data.groups {
+        if data.host_index.contains_key(&g.name) {
+            warnings.push(Diagnostic::warning(format!("found both a group and a host named '{}'", g.name)));
+        }
+    }
+}
+
 impl Inventory {
     /// Read every source: a file (INI or YAML), a directory (every file in it), or a `h1,h2,` list.
     pub fn load(sources: &[String]) -> Result<Inventory, Diagnostics> {
@@ -82,12 +93,7 @@ impl Inventory {
                 diags.extend(d);
             }
         }
-        data.reconcile();
-        for g in &data.groups {
-            if data.host_index.contains_key(&g.name) {
-                warnings.push(Diagnostic::warning(format!("found both a group and a host named '{}'", g.name)));
-            }
-        }
+        finish_reading(&mut data, &mut warnings);
         let group_names: Vec<String> = data.groups.iter().map(|g| g.name.clone()).collect();
         let mut host_names: Vec<String> = data.hosts.iter().map(|h| h.name.clone()).collect();
         host_names.extend(LOCALHOST_NAMES.iter().map(|s| s.to_string()));
@@ -99,6 +105,17 @@ impl Inventory {
             }
         }
         diags.into_result(Inventory { data, sources: sources.to_vec(), vars_dirs, playbook_dirs: Vec::new(), warnings })
+    }
+
+    /// Read one inventory text as if it were the file `path`, without any `group_vars/`/`host_vars/`
+    /// (for text that is not on disk, and for the fuzz targets).
+    pub fn from_text(path: &Path, text: &str, format: InventoryFormat) -> Result<Inventory, Diagnostics> {
+        let mut data = Data::new();
+        let mut warnings = Vec::new();
+        sources::read_text(path, text, format, &mut data, &mut warnings)?;
+        finish_reading(&mut data, &mut warnings);
+        let sources = vec![path.display().to_string()];
+        Ok(Inventory { data, sources, vars_dirs: Vec::new(), playbook_dirs: Vec::new(), warnings })
     }
 
     /// Warnings found while reading (keys Ansible skips, names used for both a host and a group).

@@ -2,6 +2,7 @@
 //! `all`, `*`, globs, `a:b` / `a,b` (union), `a:&b` (intersection),
 //! `a:!b` (exclusion), `~regex`, and subscripts `g[0]`, `g[-1]`, `g[1:3]`, `g[2:]`.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -54,16 +55,13 @@ pub fn select(inv: &Inventory, pattern: &str, limit: Option<&str>) -> Result<Sel
     let mut warnings = Vec::new();
     let mut hosts = evaluate(inv, split_host_pattern(pattern), &mut warnings)?;
     if let Some(limit) = limit {
-        let subset = evaluate(inv, limit_patterns(limit)?, &mut warnings)?;
+        let subset: HashSet<String> = evaluate(inv, limit_patterns(limit)?, &mut warnings)?.into_iter().collect();
         hosts.retain(|h| subset.contains(h));
     }
-    let mut out: Vec<String> = Vec::new();
-    for h in hosts {
-        if !out.contains(&h) {
-            out.push(h);
-        }
-    }
-    Ok(Selection { hosts: out, warnings })
+    // Sets, not list searches: a range line can make 100 000 hosts.
+    let mut seen = HashSet::new();
+    hosts.retain(|h| seen.insert(h.clone()));
+    Ok(Selection { hosts, warnings })
 }
 
 /// `--limit` patterns; `@file` reads one pattern per line.
@@ -90,10 +88,16 @@ fn evaluate(inv: &Inventory, patterns: Vec<String>, warnings: &mut Vec<String>) 
         }
         let that = match_one(inv, &p, warnings)?;
         match p.as_bytes()[0] {
-            b'!' => hosts.retain(|h| !that.contains(h)),
-            b'&' => hosts.retain(|h| that.contains(h)),
+            b'!' => {
+                let that: HashSet<String> = that.into_iter().collect();
+                hosts.retain(|h| !that.contains(h));
+            }
+            b'&' => {
+                let that: HashSet<String> = that.into_iter().collect();
+                hosts.retain(|h| that.contains(h));
+            }
             _ => {
-                let existing = hosts.clone();
+                let existing: HashSet<String> = hosts.iter().cloned().collect();
                 hosts.extend(that.into_iter().filter(|h| !existing.contains(h)));
             }
         }

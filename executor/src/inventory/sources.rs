@@ -9,7 +9,7 @@ use super::data::{Data, UNGROUPED};
 use super::ranges::parse_address;
 use super::{ini, yaml_format};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::source::display_path;
+use crate::source::{display_path, Source};
 use crate::yaml;
 
 /// Names a directory inventory skips: hidden files, vars dirs, and Ansible's ignored extensions.
@@ -90,6 +90,39 @@ fn is_vaulted_file(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 14];
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && crate::vault::is_vaulted(&head)
+}
+
+/// Which parser reads an inventory text given directly (not found by file extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InventoryFormat {
+    Ini,
+    Yaml,
+}
+
+/// Read an inventory text as if it were the file `path` (which need not exist).
+pub fn read_text(
+    path: &Path,
+    text: &str,
+    format: InventoryFormat,
+    data: &mut Data,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    data.current_source = Some(path.to_path_buf());
+    let source = Source::new(path, text);
+    let result = match format {
+        InventoryFormat::Ini => ini::parse(&source, data),
+        InventoryFormat::Yaml => yaml::load_str(source).and_then(|docs| match docs.as_slice() {
+            [] => Ok(()),
+            [doc] if doc.is_null() => Ok(()),
+            [doc] => yaml_format::parse(doc, data, warnings),
+            [_, second, ..] => {
+                Err(Diagnostic::error(format!("{} holds {} YAML documents; one was expected", display_path(path), docs.len()))
+                    .at(&second.span))
+            }
+        }),
+    };
+    data.current_source = None;
+    result
 }
 
 /// A file: YAML when its extension says so; without an extension, YAML when it reads as a YAML mapping, else INI

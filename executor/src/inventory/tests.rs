@@ -163,3 +163,22 @@ fn host_and_group_with_one_name_warns_and_the_host_wins() {
     assert_eq!(inv.select("web").unwrap(), ["web"]);
     assert_eq!(inv.select("web*").unwrap(), ["web", "web2"]);
 }
+
+#[test]
+fn from_text_reads_ini_and_yaml_without_a_file() {
+    let ini = "web[1:3]\nweb[1:3]\n[db]\nweb2\ndb1 ansible_port=2222\n";
+    let inv = Inventory::from_text(Path::new("/nowhere/hosts"), ini, InventoryFormat::Ini).unwrap();
+    // Listed twice, each host is in `ungrouped` once; web2 left it when it joined `db`.
+    assert_eq!(inv.group_hosts("ungrouped"), ["web1", "web3"]);
+    assert_eq!(inv.group_hosts("db"), ["web2", "db1"]);
+    assert_eq!(inv.host_vars("db1")["ansible_port"], json!(2222));
+    assert_eq!(inv.inventory_file("db1"), Some(Path::new("/nowhere/hosts").to_path_buf()));
+
+    let yaml = "all:\n  children:\n    kafka:\n      hosts:\n        k[1:2]:\n          broker: yes\n";
+    let inv = Inventory::from_text(Path::new("/nowhere/hosts.yml"), yaml, InventoryFormat::Yaml).unwrap();
+    assert_eq!(inv.group_hosts("kafka"), ["k1", "k2"]);
+    assert_eq!(inv.host_vars("k2")["broker"], json!(true));
+
+    let err = Inventory::from_text(Path::new("/nowhere/hosts"), "[g:nope]\n", InventoryFormat::Ini).unwrap_err();
+    assert!(err.to_string().contains("/nowhere/hosts:1:1"), "{err}");
+}

@@ -76,8 +76,30 @@ impl Loader {
         Playbook { path: path.to_path_buf(), plays }
     }
 
+    /// Load a playbook from text, as if it were the file `path` (imports resolve next to `path`).
+    pub fn load_playbook_text(&mut self, path: &Path, text: &str) -> Playbook {
+        let root = match yaml::load_str(crate::source::Source::new(path, text)) {
+            Ok(docs) if docs.len() > 1 => {
+                let d = Diagnostic::error(format!("{} holds {} YAML documents; one was expected", display_path(path), docs.len()));
+                self.error(d.at(&docs[1].span));
+                None
+            }
+            Ok(docs) => docs.into_iter().next(),
+            Err(d) => {
+                self.error(d);
+                None
+            }
+        };
+        let plays = root.map(|root| self.plays_of(&root, path)).unwrap_or_default();
+        Playbook { path: path.to_path_buf(), plays }
+    }
+
     fn playbook_plays(&mut self, path: &Path, from: Option<&crate::source::Span>) -> Vec<Play> {
         let Some(root) = self.load_yaml(path, from) else { return Vec::new() };
+        self.plays_of(&root, path)
+    }
+
+    fn plays_of(&mut self, root: &Node, path: &Path) -> Vec<Play> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let Some(entries) = root.as_seq() else {
             self.error(Diagnostic::error("a playbook must be a list of plays").at(&root.span));
@@ -689,6 +711,13 @@ fn wrap_in_block(t: Task, tasks: Vec<Item>) -> Item {
 pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, Diagnostics> {
     let mut loader = Loader::new(opts.clone());
     let pb = loader.load_playbook(path);
+    loader.diags.into_result(pb)
+}
+
+/// Load a playbook from text as if it were the file `path`; `Err` holds every problem found.
+pub fn load_playbook_text(path: &Path, text: &str, opts: &LoadOptions) -> Result<Playbook, Diagnostics> {
+    let mut loader = Loader::new(opts.clone());
+    let pb = loader.load_playbook_text(path, text);
     loader.diags.into_result(pb)
 }
 

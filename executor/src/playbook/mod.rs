@@ -8,5 +8,5 @@ pub mod model;
 pub mod module_defaults;
 mod role;
 
-pub use load::{load_playbook, load_role_runtime, load_task_file, LoadOptions, Loader};
+pub use load::{load_playbook, load_playbook_text, load_role_runtime, load_task_file, LoadOptions, Loader};
 pub use model::*;

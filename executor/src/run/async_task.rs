@@ -64,6 +64,7 @@ pub async fn run(
         diff: false,
         environment: None,
         async_job: None,
+        protocol: Some(modules::protocol::PROTOCOL_VERSION),
     };
     // Ansible's loop: `async` seconds in steps of `poll`, then give up on the job.
     let mut time_left = spec.timeout;

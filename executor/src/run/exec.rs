@@ -555,6 +555,7 @@ impl Exec<'_> {
             diff,
             environment,
             async_job: None,
+            protocol: Some(modules::protocol::PROTOCOL_VERSION),
         };
         let render = |v: &Option<Value>| v.as_ref().map(|v| self.templar().render_value(v, scope).unwrap_or_else(|_| v.clone()));
         let async_spec = match AsyncSpec::from_values(render(&task.async_).as_ref(), render(&task.poll).as_ref()) {

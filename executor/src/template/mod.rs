@@ -98,6 +98,15 @@ impl Templar {
         Templar { engine: Arc::new(Engine { env: build_env(), shapes: Mutex::new(HashMap::new()) }) }
     }
 
+    /// Like [`Templar::new`], but each render stops with an error after about `fuel` instructions:
+    /// `{% for i in range(10**9) %}` is valid Jinja, so only a budget bounds the time of a template
+    /// that cannot be trusted to be sensible (the fuzz target renders such text).
+    pub fn with_fuel(fuel: u64) -> Self {
+        let mut env = build_env();
+        env.set_fuel(Some(fuel));
+        Templar { engine: Arc::new(Engine { env, shapes: Mutex::new(HashMap::new()) }) }
+    }
+
     /// Templates every string inside `value` (recursively). A string that is exactly one
     /// `{{ expr }}` becomes the expression's native value (list, dict, int, bool…); mixed text
     /// becomes a string; strings without template syntax are kept as they are, and so are

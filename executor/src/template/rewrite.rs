@@ -58,7 +58,8 @@ pub(crate) fn find_close(s: &str, close: &str) -> Option<usize> {
             Some(q) if b == q => quote = None,
             Some(_) => {}
             None if b == b'\'' || b == b'"' => quote = Some(b),
-            None if s[i..].starts_with(close) => return Some(i),
+            // Bytes, not `&s[i..]`: `i` walks bytes and may sit inside a multi-byte character.
+            None if bytes[i..].starts_with(close.as_bytes()) => return Some(i),
             None => {}
         }
         i += 1;
@@ -178,32 +179,33 @@ fn classify(s: &str, end: usize) -> Option<Use> {
 /// Rewrites one code region.
 fn rewrite_expr(code: &str) -> String {
     let s = code.as_bytes();
-    let mut out = String::with_capacity(code.len());
+    // Bytes: the scan goes byte by byte, and a character may be several bytes long.
+    let mut out: Vec<u8> = Vec::with_capacity(code.len());
     let mut i = 0;
     let mut quote: Option<u8> = None;
     while i < s.len() {
         let b = s[i];
         if let Some(q) = quote {
             if b == b'\\' && i + 1 < s.len() {
-                out.push_str(&code[i..i + 2]);
+                out.extend_from_slice(&s[i..i + 2]);
                 i += 2;
                 continue;
             }
             if b == q {
                 quote = None;
             }
-            out.push(b as char);
+            out.push(b);
             i += 1;
             continue;
         }
         if b == b'\'' || b == b'"' {
             if let Some((end, text)) = percent_format(code, i) {
-                out.push_str(&text);
+                out.extend_from_slice(text.as_bytes());
                 i = end;
                 continue;
             }
             quote = Some(b);
-            out.push(b as char);
+            out.push(b);
             i += 1;
             continue;
         }
@@ -216,7 +218,7 @@ fn rewrite_expr(code: &str) -> String {
                     Some(Use::Defined { negate, end: consumed }) => {
                         let all: Vec<String> = prefixes.iter().map(|p| format!("{p} is defined")).collect();
                         let joined = all.join(" and ");
-                        out.push_str(&if negate { format!("(not ({joined}))") } else { format!("({joined})") });
+                        out.extend_from_slice(if negate { format!("(not ({joined}))") } else { format!("({joined})") }.as_bytes());
                         i = consumed;
                         continue;
                     }
@@ -229,21 +231,22 @@ fn rewrite_expr(code: &str) -> String {
                                 guarded = format!("({guarded})");
                             }
                         }
-                        out.push_str(&guarded);
+                        out.extend_from_slice(guarded.as_bytes());
                         i = end;
                         continue;
                     }
                     None => {}
                 }
             }
-            out.push_str(&code[i..end]);
+            out.extend_from_slice(&s[i..end]);
             i = end;
             continue;
         }
-        out.push(b as char);
+        out.push(b);
         i += 1;
     }
-    out
+    // Whole characters were copied and only ASCII inserted between them, so this is UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The end of the string literal starting at `i` (just past its closing quote).
@@ -308,6 +311,16 @@ fn percent_format(code: &str, i: usize) -> Option<(usize, String)> {
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    /// Found by the template fuzz target (tests/fuzz/regressions/template/crash-*): a multi-byte
+    /// character inside a code region made the close search slice inside it and panic.
+    #[test]
+    fn multi_byte_characters_in_a_code_region_are_skipped_whole() {
+        assert_eq!(find_close(" x܂ }} tail", "}}"), Some(5));
+        assert_eq!(find_close(" 'é}}' é %}", "%}"), Some(11));
+        assert_eq!(rewrite_template("{{ a܂ | default(1) }}é"), "{{ a܂ | default(1) }}é");
+        assert_eq!(rewrite_template("{{ 'ü\\é' ~ x.y | d('ß') }}"), "{{ 'ü\\é' ~ (x | default({})).y | d('ß') }}");
+    }
 
     #[test]
     fn chains_before_defined_tests_are_guarded() {

@@ -12,16 +12,25 @@ use super::resolve::{parse_float, parse_int, resolve_plain};
 use crate::diag::Diagnostic;
 use crate::source::{display_path, Source, Span};
 
+/// The most nodes one YAML text may expand to, aliases counted at their full size. Each alias
+/// is a copy, so a few lines of nested aliases ("billion laughs") would otherwise take minutes
+/// and gigabytes; real inventories and playbooks stay far below this.
+pub const MAX_NODES: usize = 1_000_000;
+
+/// An open collection; `first` is the node count when it started (its size is the difference).
 enum Frame {
-    Seq { items: Vec<Node>, span: Span, anchor: usize, tag: Option<String> },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, span: Span, anchor: usize, tag: Option<String> },
+    Seq { items: Vec<Node>, span: Span, anchor: usize, tag: Option<String>, first: usize },
+    Map { entries: Vec<(Node, Node)>, key: Option<Node>, span: Span, anchor: usize, tag: Option<String>, first: usize },
 }
 
 struct Composer {
     source: Arc<Source>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchored node with its size in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
     docs: Vec<Node>,
+    /// Nodes built so far, counting every alias copy (see [`MAX_NODES`]).
+    nodes: usize,
 }
 
 impl Composer {
@@ -30,9 +39,20 @@ impl Composer {
         Span::new(self.source.clone(), s.start.line(), s.start.col() + 1, len.max(1))
     }
 
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), Diagnostic> {
+    /// Count `size` more nodes, refusing a text that expands beyond [`MAX_NODES`].
+    fn grow(&mut self, size: usize, span: &Span) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(size);
+        if self.nodes > MAX_NODES {
+            return Err(Diagnostic::error(format!("YAML aliases expand this text to more than {MAX_NODES} nodes"))
+                .at(span)
+                .help("an alias is a full copy of its anchor; nested aliases multiply"));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Diagnostic> {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -115,7 +135,7 @@ fn local_tag(tag: Option<&Tag>) -> Option<String> {
 /// Load every document of a YAML text.
 pub fn load_str(source: Arc<Source>) -> Result<Vec<Node>, Diagnostic> {
     let text = source.text.clone();
-    let mut c = Composer { source: source.clone(), stack: Vec::new(), anchors: HashMap::new(), docs: Vec::new() };
+    let mut c = Composer { source: source.clone(), stack: Vec::new(), anchors: HashMap::new(), docs: Vec::new(), nodes: 0 };
     for event in Parser::new_from_str(&text) {
         let (event, yspan) = event.map_err(|e| {
             let m = e.marker();
@@ -135,28 +155,36 @@ pub fn load_str(source: Arc<Source>) -> Result<Vec<Node>, Diagnostic> {
                     (None, ScalarStyle::Plain) => (resolve_plain(&value), None),
                     (None, _) => (NodeKind::Str(value.to_string()), None),
                 };
-                c.finish(Node { kind, span, tag }, anchor)?;
+                c.grow(1, &span)?;
+                c.finish(Node { kind, span, tag }, anchor, 1)?;
             }
             Event::SequenceStart(anchor, tag) => {
-                c.stack.push(Frame::Seq { items: Vec::new(), span, anchor, tag: local_tag(tag.as_deref()) })
+                c.stack.push(Frame::Seq { items: Vec::new(), span, anchor, tag: local_tag(tag.as_deref()), first: c.nodes })
             }
             Event::MappingStart(anchor, tag) => {
-                c.stack.push(Frame::Map { entries: Vec::new(), key: None, span, anchor, tag: local_tag(tag.as_deref()) })
+                let tag = local_tag(tag.as_deref());
+                c.stack.push(Frame::Map { entries: Vec::new(), key: None, span, anchor, tag, first: c.nodes })
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { items, span, anchor, tag }) = c.stack.pop() {
-                    c.finish(Node { kind: NodeKind::Seq(items), span, tag }, anchor)?;
+                if let Some(Frame::Seq { items, span, anchor, tag, first }) = c.stack.pop() {
+                    c.grow(1, &span)?;
+                    let size = c.nodes - first;
+                    c.finish(Node { kind: NodeKind::Seq(items), span, tag }, anchor, size)?;
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Map { entries, span, anchor, tag, .. }) = c.stack.pop() {
+                if let Some(Frame::Map { entries, span, anchor, tag, first, .. }) = c.stack.pop() {
                     let entries = apply_merges(entries)?;
-                    c.finish(Node { kind: NodeKind::Map(entries), span, tag }, anchor)?;
+                    c.grow(1, &span)?;
+                    let size = c.nodes - first;
+                    c.finish(Node { kind: NodeKind::Map(entries), span, tag }, anchor, size)?;
                 }
             }
             Event::Alias(id) => {
-                let node = c.anchors.get(&id).cloned().ok_or_else(|| Diagnostic::error("unknown YAML alias").at(&span))?;
-                c.finish(node, 0)?;
+                let (node, size) = c.anchors.get(&id).cloned().ok_or_else(|| Diagnostic::error("unknown YAML alias").at(&span))?;
+                // Checked before the copy is made.
+                c.grow(size, &span)?;
+                c.finish(node, 0, size)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
         }
@@ -208,6 +236,24 @@ mod tests {
         assert_eq!(child.to_value(), serde_json::json!({"a": 1, "b": false, "c": 493}));
         let (k, _) = &n.as_map().unwrap()[1];
         assert_eq!((k.span.line, k.span.col, k.span.len), (2, 1, 5));
+    }
+
+    #[test]
+    fn nested_aliases_that_expand_past_the_limit_are_refused_at_the_alias() {
+        // 10 levels of 10 aliases: 10^10 nodes if copied out.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        }
+        let e = load_str(Source::new("bomb.yml", text)).unwrap_err();
+        assert!(e.message.contains("more than 1000000 nodes"), "{}", e.message);
+        assert_eq!(e.span.unwrap().line, 6, "the first alias that crosses the limit");
+        // The same shape a few levels shallower is ordinary YAML and loads.
+        let mut text = String::from("a0: &a0 [x, x]\n");
+        for i in 1..5 {
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 2].join(", ")));
+        }
+        assert_eq!(load(&text).get("a4").unwrap().to_value().to_string().matches('x').count(), 32);
     }
 
     #[test]

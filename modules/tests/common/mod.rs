@@ -20,7 +20,13 @@ pub struct Agent {
 
 impl Agent {
     pub fn start() -> Agent {
+        Agent::start_with(&[])
+    }
+
+    /// Start the agent with command-line arguments.
+    pub fn start_with(args: &[&str]) -> Agent {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dpctl-agent"))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -36,7 +42,13 @@ impl Agent {
 
     /// Send a raw line and read one reply.
     pub fn raw(&mut self, line: &str) -> Reply {
-        writeln!(self.stdin, "{line}").expect("write request");
+        self.raw_bytes(line.as_bytes())
+    }
+
+    /// Send raw bytes and a newline, and read one reply.
+    pub fn raw_bytes(&mut self, line: &[u8]) -> Reply {
+        self.stdin.write_all(line).expect("write request");
+        self.stdin.write_all(b"\n").expect("write newline");
         self.stdin.flush().expect("flush");
         let mut reply = String::new();
         self.stdout.read_line(&mut reply).expect("read reply");
@@ -46,7 +58,8 @@ impl Agent {
     pub fn call(&mut self, module: &str, args: Value, check: bool, diff: bool) -> Reply {
         let id = self.next_id;
         self.next_id += 1;
-        let req = Request { id, module: module.into(), args, check, diff, environment: None, async_job: None };
+        let req =
+            Request { id, module: module.into(), args, check, diff, environment: None, async_job: None, protocol: Some(PROTOCOL_VERSION) };
         let reply = self.raw(&serde_json::to_string(&req).expect("encode"));
         assert_eq!(reply.id, id, "reply correlates with request");
         reply
