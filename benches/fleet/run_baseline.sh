@@ -253,7 +253,11 @@ main() {
     trap cleanup EXIT
     trap 'exit 130' INT TERM
     local p n
-    for p in default fast mitogen; do write_ansible_cfg "$p" >/dev/null; done
+    # The mitogen config needs mitogen installed: only when it is one of the tools.
+    for p in default fast mitogen; do
+        [[ $p == mitogen && " $TOOLS " != *" mitogen "* ]] && continue
+        write_ansible_cfg "$p" >/dev/null
+    done
     cp "$HARNESS_DIR"/{bench.yml,bench_vars.yml,bench_pyinfra.py} "$OUT/"
     for n in $HOST_COUNTS; do
         "$FLEET" stop
