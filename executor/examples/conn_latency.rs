@@ -13,16 +13,7 @@ use dpctl::connection::{ConnOptions, ConnParams, Pool};
 use modules::protocol::Request;
 
 fn ping(id: u64) -> Request {
-    Request {
-        id,
-        module: "ping".into(),
-        args: serde_json::json!({}),
-        check: false,
-        diff: false,
-        environment: None,
-        async_job: None,
-        protocol: None,
-    }
+    Request::new(id, "ping", serde_json::json!({}))
 }
 
 #[tokio::main]

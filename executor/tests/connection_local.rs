@@ -9,16 +9,7 @@ use modules::protocol::Request;
 use serde_json::json;
 
 fn ping(id: u64, data: &str) -> Request {
-    Request {
-        id,
-        module: "ping".into(),
-        args: json!({ "data": data }),
-        check: false,
-        diff: false,
-        environment: None,
-        async_job: None,
-        protocol: None,
-    }
+    Request::new(id, "ping", json!({ "data": data }))
 }
 
 fn pool_with(agent: &Path) -> Pool {

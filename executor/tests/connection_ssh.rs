@@ -13,16 +13,7 @@ use serde_json::json;
 use support::sshd::Fleet;
 
 fn ping(id: u64, data: &str) -> Request {
-    Request {
-        id,
-        module: "ping".into(),
-        args: json!({ "data": data }),
-        check: false,
-        diff: false,
-        environment: None,
-        async_job: None,
-        protocol: None,
-    }
+    Request::new(id, "ping", json!({ "data": data }))
 }
 
 fn opts_with(agent: &Path) -> ConnOptions {

@@ -21,6 +21,17 @@ fn run(sandbox: &Path, extra: &[&str]) -> (String, i32) {
     (text, out.status.code().unwrap_or(-1))
 }
 
+/// A temp dir holding `inventory.ini` (localhost, local connection), the
+/// playbook `name`, and an empty `out/` for the play to write into.
+fn local_play(name: &str, playbook: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(dir.path().join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
+    std::fs::write(dir.path().join(name), playbook).unwrap();
+    (dir, out_dir)
+}
+
 #[test]
 fn first_run_changes_second_run_is_idempotent() {
     let sandbox = tempfile::tempdir().unwrap();
@@ -73,12 +84,8 @@ fn json_output_has_one_event_per_line() {
 /// later; a job past its time limit is killed. Messages are Ansible's.
 #[test]
 fn async_jobs_poll_fire_and_forget_and_time_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().join("out");
-    std::fs::create_dir(&out_dir).unwrap();
-    std::fs::write(dir.path().join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
-    std::fs::write(
-        dir.path().join("async.yml"),
+    let (dir, out_dir) = local_play(
+        "async.yml",
         r#"
 - hosts: localhost
   gather_facts: false
@@ -128,8 +135,7 @@ fn async_jobs_poll_fire_and_forget_and_time_out() {
       ignore_errors: true
     - assert: { that: ["killed is failed", "killed.msg == 'Timeout exceeded'"] }
 "#,
-    )
-    .unwrap();
+    );
     let home = dir.path().join("home");
     std::fs::create_dir(&home).unwrap();
     support::ensure_agent();
@@ -154,10 +160,8 @@ fn async_jobs_poll_fire_and_forget_and_time_out() {
 /// counts are what ansible-playbook 2.19 printed for the same playbook.
 #[test]
 fn start_at_task_and_tags_select_tasks() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
-    std::fs::write(
-        dir.path().join("start.yml"),
+    let (dir, _) = local_play(
+        "start.yml",
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
          \x20   - { name: prepare one, debug: msg=one }\n\
          \x20   - { name: prepare two, debug: msg=two }\n\
@@ -165,8 +169,7 @@ fn start_at_task_and_tags_select_tasks() {
          - hosts: localhost\n  gather_facts: false\n  strategy: free\n  tasks:\n\
          \x20   - { name: free tagged, debug: msg=tagged, tags: [picked] }\n\
          \x20   - { name: free untagged, debug: msg=untagged }\n",
-    )
-    .unwrap();
+    );
     let banners = |args: &[&str]| {
         let mut all = vec!["playbook", "start.yml", "-i", "inventory.ini"];
         all.extend_from_slice(args);
@@ -190,12 +193,8 @@ fn start_at_task_and_tags_select_tasks() {
 /// qualified. The modes are what ansible-playbook 2.19 left for this playbook.
 #[test]
 fn module_defaults_apply_innermost_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().join("out");
-    std::fs::create_dir(&out_dir).unwrap();
-    std::fs::write(dir.path().join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
-    std::fs::write(
-        dir.path().join("md.yml"),
+    let (dir, out_dir) = local_play(
+        "md.yml",
         r#"
 - hosts: localhost
   gather_facts: false
@@ -213,8 +212,7 @@ fn module_defaults_apply_innermost_first() {
         file: { mode: "0660", state: touch }
     - copy: { dest: "{{ out }}/d", content: "x\n" }
 "#,
-    )
-    .unwrap();
+    );
     let out_arg = format!("out={}", out_dir.display());
     let out = dpctl(dir.path(), &["playbook", "md.yml", "-i", "inventory.ini", "-e", &out_arg]);
     let text = stdout(&out);

@@ -43,6 +43,23 @@ pub struct Request {
     pub protocol: Option<u32>,
 }
 
+impl Request {
+    /// A request for `module` with `args`, in this protocol: not in check or
+    /// diff mode, no task environment, not an async job.
+    pub fn new(id: u64, module: impl Into<String>, args: Value) -> Request {
+        Request {
+            id,
+            module: module.into(),
+            args,
+            check: false,
+            diff: false,
+            environment: None,
+            async_job: None,
+            protocol: Some(PROTOCOL_VERSION),
+        }
+    }
+}
+
 /// Ansible's `async:` for one request.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -142,17 +142,28 @@ mod tests {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
+    /// A temp dir with a fake agent (a script saying `hello-from-agent`), an
+    /// empty `tmp/`, and `bin/sha256sum`, a wrapper that counts the re-hashes.
+    fn setup() -> (tempfile::TempDir, AgentBinary, std::path::PathBuf) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let agent = dir.path().join("agent");
+        std::fs::write(&agent, "#!/bin/sh\necho hello-from-agent\n").unwrap();
+        let bin = AgentBinary::load(&agent).unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let bin_dir = dir.path().join("bin");
+        std::fs::create_dir(&bin_dir).unwrap();
+        let wrapper = bin_dir.join("sha256sum");
+        let log = bin_dir.join("hashes.log");
+        std::fs::write(&wrapper, format!("#!/bin/sh\necho hashed >> '{}'\nexec /usr/bin/sha256sum \"$@\"\n", log.display())).unwrap();
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (dir, bin, tmp)
+    }
+
+    /// Runs `script` with `HOME`, `TMPDIR` and the `sha256sum` wrapper of [`setup`] (next to `tmp`).
     fn sh(script: &str, home: &std::path::Path, tmp: &std::path::Path, stdin: &[u8]) -> (Option<i32>, String, String) {
-        // `sha256sum` is wrapped so that the tests can count the re-hashes.
         let bin_dir = tmp.parent().unwrap().join("bin");
-        if !bin_dir.exists() {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::create_dir(&bin_dir).unwrap();
-            let wrapper = bin_dir.join("sha256sum");
-            let log = bin_dir.join("hashes.log");
-            std::fs::write(&wrapper, format!("#!/bin/sh\necho hashed >> '{}'\nexec /usr/bin/sha256sum \"$@\"\n", log.display())).unwrap();
-            std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
         let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
         let mut child = Command::new("/bin/sh")
             .arg("-c")
@@ -177,14 +188,9 @@ mod tests {
     #[test]
     fn scripts_install_start_and_fall_back_to_tmp_without_a_home() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let agent = dir.path().join("agent");
-        std::fs::write(&agent, "#!/bin/sh\necho hello-from-agent\n").unwrap();
-        let bin = AgentBinary::load(&agent).unwrap();
-        let tmp = dir.path().join("tmp");
-        std::fs::create_dir(&tmp).unwrap();
+        let (dir, bin, tmp) = setup();
         // A HOME below a regular file cannot hold a cache, even for root.
-        let no_home = agent.join("home");
+        let no_home = bin.path.join("home");
         assert_eq!(sh(&start_script(&bin), &no_home, &tmp, b"").1.trim(), AGENT_MISSING);
         let (code, out, err) = sh(&install_script(&bin), &no_home, &tmp, &bin.bytes);
         assert_eq!((code, out.contains("installed")), (Some(0), true), "{err}");
@@ -206,13 +212,9 @@ mod tests {
     #[test]
     fn an_unchanged_agent_is_not_rehashed_and_a_changed_one_is_never_run() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let agent = dir.path().join("agent");
-        std::fs::write(&agent, "#!/bin/sh\necho hello-from-agent\n").unwrap();
-        let bin = AgentBinary::load(&agent).unwrap();
-        let (home, tmp) = (dir.path().join("home"), dir.path().join("tmp"));
+        let (dir, bin, tmp) = setup();
+        let home = dir.path().join("home");
         std::fs::create_dir(&home).unwrap();
-        std::fs::create_dir(&tmp).unwrap();
         let (code, _, err) = sh(&install_script(&bin), &home, &tmp, &bin.bytes);
         assert_eq!(code, Some(0), "{err}");
         let installed_hashes = hashes(&tmp);

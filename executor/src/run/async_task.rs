@@ -56,16 +56,7 @@ pub async fn run(
     if spec.poll == 0 || started.failed {
         return Ok(started);
     }
-    let status = |mode: &str| Request {
-        id: 0,
-        module: "async_status".into(),
-        args: json!({ "jid": jid, "mode": mode }),
-        check: false,
-        diff: false,
-        environment: None,
-        async_job: None,
-        protocol: Some(modules::protocol::PROTOCOL_VERSION),
-    };
+    let status = |mode: &str| Request::new(0, "async_status", json!({ "jid": jid, "mode": mode }));
     // Ansible's loop: `async` seconds in steps of `poll`, then give up on the job.
     let mut time_left = spec.timeout;
     let mut last = started;

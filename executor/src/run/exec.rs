@@ -547,16 +547,8 @@ impl Exec<'_> {
         let check = self.flag(chain, task, scope, |i| i.check_mode.as_ref()).unwrap_or(self.ps.config.check_mode);
         let diff = self.flag(chain, task, scope, |i| i.diff.as_ref()).unwrap_or(self.ps.config.diff);
         let environment = self.environment(task, chain, scope);
-        let req = modules::protocol::Request {
-            id: 0,
-            module: module.to_string(),
-            args: Value::Object(args),
-            check,
-            diff,
-            environment,
-            async_job: None,
-            protocol: Some(modules::protocol::PROTOCOL_VERSION),
-        };
+        let req =
+            modules::protocol::Request { check, diff, environment, ..modules::protocol::Request::new(0, module, Value::Object(args)) };
         let render = |v: &Option<Value>| v.as_ref().map(|v| self.templar().render_value(v, scope).unwrap_or_else(|_| v.clone()));
         let async_spec = match AsyncSpec::from_values(render(&task.async_).as_ref(), render(&task.poll).as_ref()) {
             Ok(s) => s,

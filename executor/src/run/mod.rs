@@ -103,7 +103,7 @@ pub struct Runner {
     /// Hosts that failed or were unreachable: later plays skip them, as Ansible.
     dead: Mutex<HashSet<String>>,
     /// `--start-at-task` until its task is reached; then `None`.
-    start_at: Mutex<Option<String>>,
+    start_at: Mutex<Option<StartAt>>,
 }
 
 impl Runner {
@@ -114,7 +114,7 @@ impl Runner {
             load: opts.load.clone(),
             default_connection: opts.default_connection.clone(),
         };
-        let start_at = Mutex::new(opts.start_at_task.clone());
+        let start_at = Mutex::new(opts.start_at_task.as_deref().map(StartAt::new));
         Runner {
             config: Arc::new(config),
             opts,
@@ -130,11 +130,9 @@ impl Runner {
     /// (matched against the task's name, with or without its role prefix, as a glob).
     fn selected(&self, ps: &PlayScope<'_>, next: &NextTask) -> bool {
         let mut start_at = self.start_at.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(wanted) = start_at.as_deref() {
+        if let Some(wanted) = start_at.as_ref() {
             let task = &next.task;
-            let names = [task.display_name(), task.name.clone().unwrap_or_default()];
-            let glob = glob::Pattern::new(wanted).ok();
-            if !names.iter().any(|n| n == wanted || glob.as_ref().is_some_and(|g| g.matches(n))) {
+            if !wanted.matches(&task.display_name()) && !wanted.matches(task.name.as_deref().unwrap_or_default()) {
                 return false;
             }
             *start_at = None;
@@ -379,14 +377,17 @@ impl Runner {
             .is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
         let runners: Vec<String> = if run_once { group.iter().take(1).cloned().collect() } else { group.to_vec() };
         let mut taken: Vec<HostRun> = runners.iter().filter_map(|h| hosts.remove(h)).collect();
-        let progress = Progress::new(&runners);
-        let line = self.opts.live_progress.then(|| progress.draw());
+        // Only drawn on a terminal; otherwise no per-host bookkeeping at all.
+        let progress = self.opts.live_progress.then(|| Progress::new(&runners));
+        let line = progress.as_ref().map(Progress::draw);
         let mut outcomes: Vec<(HostRun, exec::TaskOutcome)> = stream::iter(taken.drain(..).map(|mut hr| {
             let exec = &exec;
-            let progress = &progress;
+            let progress = progress.as_ref();
             async move {
                 let out = exec.run(&mut hr, task, &next.chain).await;
-                progress.done(&hr.name);
+                if let Some(p) = progress {
+                    p.done(&hr.name);
+                }
                 (hr, out)
             }
         }))
@@ -575,6 +576,22 @@ impl Runner {
 }
 
 /// The same task inside the same blocks (each host's cursor has its own chain list).
+/// `--start-at-task`: a task name, matched as is or as a glob (compiled once).
+struct StartAt {
+    name: String,
+    glob: Option<glob::Pattern>,
+}
+
+impl StartAt {
+    fn new(name: &str) -> StartAt {
+        StartAt { name: name.to_string(), glob: glob::Pattern::new(name).ok() }
+    }
+
+    fn matches(&self, task_name: &str) -> bool {
+        task_name == self.name || self.glob.as_ref().is_some_and(|g| g.matches(task_name))
+    }
+}
+
 fn same_task(a: &NextTask, b: &NextTask) -> bool {
     Arc::ptr_eq(&a.task, &b.task) && a.chain.len() == b.chain.len() && a.chain.iter().zip(b.chain.iter()).all(|(x, y)| Arc::ptr_eq(x, y))
 }

@@ -58,8 +58,7 @@ impl Agent {
     pub fn call(&mut self, module: &str, args: Value, check: bool, diff: bool) -> Reply {
         let id = self.next_id;
         self.next_id += 1;
-        let req =
-            Request { id, module: module.into(), args, check, diff, environment: None, async_job: None, protocol: Some(PROTOCOL_VERSION) };
+        let req = Request { check, diff, ..Request::new(id, module, args) };
         let reply = self.raw(&serde_json::to_string(&req).expect("encode"));
         assert_eq!(reply.id, id, "reply correlates with request");
         reply
