@@ -419,3 +419,67 @@ fn usable_as_a_rust_library() {
     assert!(e.contains("migration \"2\" was applied with checksum"), "{e}");
     assert_eq!(one::<i64>("pt_db6", "SELECT sum(x) FROM t", &[]), 6);
 }
+
+#[test]
+fn template_encoding_and_locale_at_creation_then_fixed() {
+    fresh(&["pt_db9"], &["pt_owner9"]);
+    let mut agent = Agent::start();
+    // The test cluster has only the C locales; LATIN1 needs template0 (template1 is UTF8).
+    let task = args(json!({"name": "pt_db9", "template": "template0", "encoding": "LATIN1", "lc_collate": "C", "lc_ctype": "C"}));
+    let r = agent.check("postgres_db", task.clone());
+    assert_eq!(queries(&r), vec!["CREATE DATABASE \"pt_db9\" TEMPLATE \"template0\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"]);
+    assert!(db_owner("pt_db9").is_none(), "check mode created nothing");
+
+    let r = agent.run("postgres_db", task.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    let row = client("postgres")
+        .query_one(
+            "SELECT pg_encoding_to_char(encoding)::text, datcollate::text, datctype::text FROM pg_database WHERE datname = 'pt_db9'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1), row.get::<_, String>(2)), ("LATIN1".into(), "C".into(), "C".into()));
+    let r = agent.run("postgres_db", task);
+    assert!(!r.failed && !r.outcome.changed, "second run is ok: {r:?}");
+
+    // A locale cannot change after creation: refused in check mode and for real, naming both values.
+    // The new role and owner in the same task are not applied either.
+    let other = args(json!({"name": "pt_db9", "owner": "pt_owner9", "lc_collate": "C.UTF-8", "users": [{"name": "pt_owner9"}]}));
+    for r in [agent.check("postgres_db", other.clone()), agent.run("postgres_db", other)] {
+        assert!(r.failed && msg(&r).contains("exists with lc_collate C, wanted C.UTF-8"), "{r:?}");
+    }
+    assert_eq!(db_owner("pt_db9").as_deref(), Some("postgres"));
+    assert!(!role_exists("pt_owner9"));
+}
+
+#[test]
+fn database_and_schema_privileges_are_granted_then_revoked() {
+    fresh(&["pt_db10"], &["pt_user10"]);
+    let mut agent = Agent::start();
+    let privs = |state: &str| {
+        args(json!({"name": "pt_db10", "users": [{"name": "pt_user10", "password": "u"}], "privileges": [
+            {"role": "pt_user10", "type": "database", "privs": ["CONNECT", "TEMPORARY"], "state": state},
+            {"role": "pt_user10", "type": "schema", "objs": "public", "privs": "CREATE,USAGE", "state": state}]}))
+    };
+    let has = |sql: &str| one::<bool>("pt_db10", sql, &[]);
+    // The objects' own ACLs: PUBLIC holds CONNECT and TEMPORARY on every database by default.
+    let db_acl = "SELECT coalesce(datacl::text, '') LIKE '%pt_user10=Tc/%' FROM pg_database WHERE datname = 'pt_db10'";
+    let schema_acl = "SELECT coalesce(nspacl::text, '') LIKE '%pt_user10=UC/%' FROM pg_namespace WHERE nspname = 'public'";
+
+    let r = agent.run("postgres_db", privs("grant"));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert!(has(db_acl) && has(schema_acl));
+    assert!(!agent.run("postgres_db", privs("grant")).outcome.changed, "second grant is ok");
+
+    let r = agent.check("postgres_db", privs("revoke"));
+    let q = queries(&r);
+    assert!(q.iter().any(|q| q.starts_with("REVOKE") && q.contains("ON DATABASE \"pt_db10\" FROM \"pt_user10\"")), "{q:?}");
+    assert!(q.iter().any(|q| q.starts_with("REVOKE") && q.contains("ON SCHEMA \"public\" FROM \"pt_user10\"")), "{q:?}");
+    assert!(has(db_acl) && has(schema_acl), "check mode revoked nothing");
+
+    let r = agent.run("postgres_db", privs("revoke"));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert!(!has(db_acl) && !has(schema_acl));
+    assert!(!has("SELECT coalesce(datacl::text, '') || coalesce((SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public'), '') LIKE '%pt_user10=%' FROM pg_database WHERE datname = 'pt_db10'"));
+    assert!(!agent.run("postgres_db", privs("revoke")).outcome.changed, "second revoke is ok");
+}

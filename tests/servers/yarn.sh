@@ -33,15 +33,21 @@ running() {
 }
 
 build() {
-    # The pom and the launcher sources decide the build; rebuild when either is newer.
+    # The pom and the launcher sources decide the build; rebuild when either is newer. Locked:
+    # several tests ask for `am-command` at once, and the running server may have been started
+    # from another checkout, whose build this one does not have.
     local stamp="$project/target/.complete"
-    if [[ ! -f "$stamp" || "$project/pom.xml" -nt "$stamp" ]] || [[ -n "$(find "$project/src" -newer "$stamp" -type f)" ]]; then
-        say "building the MiniYARNCluster launcher with Maven (cached in ~/.m2)"
-        rm -rf "$lib"
-        (cd "$project" && mvn -q -B package -DskipTests &&
-            mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=target/lib) >&2
-        touch "$stamp"
-    fi
+    mkdir -p "$project/target"
+    (
+        flock 8
+        if [[ ! -f "$stamp" || "$project/pom.xml" -nt "$stamp" ]] || [[ -n "$(find "$project/src" -newer "$stamp" -type f)" ]]; then
+            say "building the MiniYARNCluster launcher with Maven (cached in ~/.m2)"
+            rm -rf "$lib"
+            (cd "$project" && mvn -q -B package -DskipTests &&
+                mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=target/lib) >&2
+            touch "$stamp"
+        fi
+    ) 8>"$project/target/.build.lock"
 }
 
 java_bin() {
@@ -133,8 +139,8 @@ case "${1:-}" in
     start | ensure) start ;;
     stop) stop ;;
     addr) addr ;;
-    am-command) am_command "${2:-}" ;;
-    run-job) run_job "${2:-}" ;;
+    am-command) build && am_command "${2:-}" ;;
+    run-job) build && run_job "${2:-}" ;;
     *)
         echo "usage: $0 start|ensure|stop|addr|am-command [seconds]|run-job NAME" >&2
         exit 2
