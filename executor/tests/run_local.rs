@@ -221,3 +221,57 @@ fn module_defaults_apply_innermost_first() {
     let mode = |f: &str| std::fs::metadata(out_dir.join(f)).unwrap().permissions().mode() & 0o777;
     assert_eq!([mode("a"), mode("b"), mode("c"), mode("d")], [0o600, 0o660, 0o644, 0o640]);
 }
+
+/// The address `tests/servers/<name>.sh ensure` prints (it reuses a running server; CI starts
+/// them before the tests), or `$env_var` when set.
+fn real_server(name: &str, env_var: &str) -> String {
+    if let Some(addr) = std::env::var(env_var).ok().filter(|a| !a.trim().is_empty()) {
+        return addr.trim().to_string();
+    }
+    let script = repo_root().join(format!("tests/servers/{name}.sh"));
+    let out = std::process::Command::new("bash").arg(&script).arg("ensure").output().unwrap();
+    assert!(out.status.success(), "{name}.sh ensure failed:\n{}", stderr(&out));
+    stdout(&out).lines().last().unwrap_or_default().trim().to_string()
+}
+
+/// `dpctl run localhost -i inventories/local -m MODULE -a ARGS` from the repository root: the
+/// status word of `localhost | STATUS => {…}` and the result.
+fn ad_hoc(module: &str, args: &str) -> (String, serde_json::Value) {
+    let out = dpctl(&repo_root(), &["run", "localhost", "-i", "inventories/local", "-m", module, "-a", args]);
+    let text = stdout(&out);
+    let (head, json) = text.split_once(" => ").unwrap_or_else(|| panic!("no result in:\n{text}\n{}", stderr(&out)));
+    let status = head.trim_start_matches("localhost |").trim().to_string();
+    (status, serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}")))
+}
+
+/// The ad hoc commands against the real Kafka 4 broker and PostgreSQL 15: changed
+/// once, ok after, as key=value strings (every value a string). Names carry the process id
+/// so a rerun against the same long-lived servers starts from nothing.
+#[test]
+fn ad_hoc_kafka_topic_and_postgres_db_against_the_real_servers() {
+    let kafka = real_server("kafka", "DPCTL_TEST_KAFKA");
+    let topic = format!("dev.telemetry.raw.adhoc{}", std::process::id());
+    let create = format!("name={topic} partitions=4 replication_factor=1 bootstrap_servers={kafka}");
+    let (status, r) = ad_hoc("kafka_topic", &create);
+    assert_eq!(status, "CHANGED", "{r}");
+    assert_eq!(r["topics"][0]["actions"], serde_json::json!(["create (partitions 4, replication_factor 1)"]));
+    let (status, r) = ad_hoc("kafka_topic", &create);
+    assert_eq!((status.as_str(), &r["changed"]), ("SUCCESS", &serde_json::json!(false)), "{r}");
+    assert_eq!(r["topics"][0]["partitions"], 4);
+    // Lowering partitions is refused; deleting needs state=absent.
+    let (status, r) = ad_hoc("kafka_topic", &format!("name={topic} partitions=2 bootstrap_servers={kafka}"));
+    assert_eq!(status, "FAILED!", "{r}");
+    assert!(r["msg"].as_str().unwrap_or_default().contains("cannot lower partitions from 4 to 2"), "{r}");
+    assert_eq!(ad_hoc("kafka_topic", &format!("name={topic} state=absent bootstrap_servers={kafka}")).0, "CHANGED");
+
+    let postgres = real_server("postgres", "DPCTL_TEST_POSTGRES");
+    let (host, port) = postgres.rsplit_once(':').unwrap();
+    let db = format!("analytics_adhoc{}", std::process::id());
+    let login = format!("login_host={host} login_port={port} login_user=postgres");
+    let (status, r) = ad_hoc("postgres_db", &format!("name={db} owner=postgres {login}"));
+    assert_eq!(status, "CHANGED", "{r}");
+    assert_eq!(r["queries"], serde_json::json!([format!("CREATE DATABASE \"{db}\" OWNER \"postgres\"")]));
+    let (status, r) = ad_hoc("postgres_db", &format!("name={db} owner=postgres {login}"));
+    assert_eq!((status.as_str(), &r["changed"]), ("SUCCESS", &serde_json::json!(false)), "{r}");
+    assert_eq!(ad_hoc("postgres_db", &format!("name={db} state=absent {login}")).0, "CHANGED");
+}
