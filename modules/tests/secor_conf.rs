@@ -229,3 +229,33 @@ fn snapshot_of_the_channel_process_files() {
     }
     insta::assert_snapshot!("channel_telemetry_backup_files", all);
 }
+
+#[test]
+fn consumer_group_size_limit_writer_and_codec_are_written_and_a_change_rewrites_only_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut agent = Agent::start();
+    let mut p = process(dir.path(), 6);
+    p["consumer_group"] = json!("secor-raw-v2");
+    p["max_file_size_bytes"] = json!("104857600");
+    p["writer"] = json!("sequence_file");
+    p["codec"] = json!("snappy");
+    let r = agent.run("secor_conf", p.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    let d = dir.path().join("raw-telemetry-backup");
+    let read = |f: &str| fs::read_to_string(d.join(f)).unwrap();
+    assert!(read("secor.properties").contains("\nsecor.kafka.group=secor-raw-v2\n"));
+    assert!(read("secor.partition.properties").contains("\nsecor.max.file.size.bytes=104857600\n"));
+    let common = read("secor.common.properties");
+    assert!(
+        common.contains("\nsecor.file.reader.writer.factory=com.pinterest.secor.io.impl.SequenceFileReaderWriterFactory\n"),
+        "{common}"
+    );
+    assert!(common.contains("\nsecor.compression.codec=org.apache.hadoop.io.compress.SnappyCodec\n"), "{common}");
+    assert!(!agent.run("secor_conf", p.clone()).outcome.changed);
+
+    p["codec"] = json!("none");
+    let r = agent.run("secor_conf", p);
+    assert!(r.outcome.changed && r.outcome.diff.len() == 1, "{r:?}");
+    assert!(r.outcome.diff[0].before_header.as_deref().unwrap().ends_with("secor.common.properties"));
+    assert!(read("secor.common.properties").contains("\nsecor.compression.codec=\n"));
+}

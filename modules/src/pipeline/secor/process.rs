@@ -75,7 +75,9 @@ pub struct PartitionPrefix {
     pub mapping: BTreeMap<String, String>,
 }
 
+/// Lower case, as `writer`'s values are (`codec: snappy`).
 #[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
 pub enum Codec {
     #[default]
     Gzip,
@@ -162,8 +164,10 @@ pub struct SecorProcess {
     pub timezone: String,
     #[serde(default = "pattern_default")]
     pub file_pattern: String,
+    /// Compression of the uploaded files: `gzip` (default), `snappy`, `bzip2`, `deflate`, `none`.
     #[serde(default)]
     pub codec: Codec,
+    /// File format: `delimited_text` (default) or `sequence_file`.
     #[serde(default)]
     pub writer: Writer,
     /// Directory for the process's log file.
