@@ -106,6 +106,9 @@ fn statements(r: &modules::protocol::Reply) -> Vec<String> {
 fn the_data_pipeline_schema_applies_once_then_is_ok_and_refuses_a_type_change() {
     let addr = servers::cassandra();
     let db = Cql::connect(&addr);
+    // docs/pipeline-cassandra-yarn.md says these paths were verified against Cassandra 5.0, not a stand-in.
+    let version = db.strings("SELECT release_version FROM system.local");
+    assert!(version[0][0].starts_with("5.0."), "{version:?}");
     let p = prefix("");
     let cql = FIXTURE.replace("dev_", &p);
     let (device, platform) = (format!("{p}device_db"), format!("{p}platform_db"));
