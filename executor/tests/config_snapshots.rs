@@ -269,3 +269,42 @@ fn task_lists_of_every_job() {
         }
     });
 }
+
+/// Every role has its parts (defaults, tasks, meta, README; handlers when a task notifies one) and a
+/// README whose Variables table names every default and that shows an example.
+#[test]
+fn every_role_has_its_parts_and_documents_every_default() {
+    let roles = repo_root().join("roles");
+    let mut names: Vec<_> = std::fs::read_dir(&roles).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    names.sort();
+    assert!(names.len() >= 20, "expected the pipeline roles, found {names:?}");
+    let mut problems = vec![];
+    for role in &names {
+        let name = role.file_name().unwrap().to_string_lossy().into_owned();
+        for part in ["defaults/main.yml", "tasks/main.yml", "meta/main.yml", "README.md"] {
+            if !role.join(part).is_file() {
+                problems.push(format!("{name}: no {part}"));
+            }
+        }
+        let notifies = files_under(&role.join("tasks"))
+            .iter()
+            .any(|t| std::fs::read_to_string(role.join("tasks").join(t)).unwrap().contains("notify:"));
+        if notifies && !role.join("handlers/main.yml").is_file() {
+            problems.push(format!("{name}: tasks notify handlers but there is no handlers/main.yml"));
+        }
+        let Ok(readme) = std::fs::read_to_string(role.join("README.md")) else { continue };
+        for section in ["## Variables", "## Example"] {
+            if !readme.contains(section) {
+                problems.push(format!("{name}: README.md has no `{section}`"));
+            }
+        }
+        let (_, node) = dpctl::yaml::load_file(&role.join("defaults/main.yml")).unwrap();
+        let defaults = node.map(|n| n.to_value()).unwrap_or_default();
+        for key in defaults.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+            if !readme.contains(&format!("| `{key}` |")) {
+                problems.push(format!("{name}: README.md's Variables table does not list `{key}`"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
