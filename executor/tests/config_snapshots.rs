@@ -308,3 +308,92 @@ fn every_role_has_its_parts_and_documents_every_default() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The documented jobs (Data Pipeline documentation, release-2.8.0), in their documented order,
+/// with the playbook each one maps to.
+const JOBS: &[(&str, &str, &str)] = &[
+    ("Admin", "Bootstrap", "playbooks/admin/bootstrap.yml"),
+    ("Provision", "AnalyticsApi", "playbooks/provision/analytics_api.yml"),
+    ("Provision", "AnalyticsSecor", "playbooks/provision/analytics_secor.yml"),
+    ("Provision", "AnalyticsSpark", "playbooks/provision/analytics_spark.yml"),
+    ("Provision", "Postgres", "playbooks/provision/postgres.yml"),
+    ("Provision", "Yarn", "playbooks/provision/yarn.yml"),
+    ("Provision", "Influxdb", "playbooks/provision/influxdb.yml"),
+    ("Provision", "Zookeeper", "playbooks/provision/zookeeper.yml"),
+    ("Provision", "Kafka", "playbooks/provision/kafka.yml"),
+    ("Provision", "Redis", "playbooks/provision/redis.yml"),
+    ("Deploy", "AnalyticsCore", "playbooks/deploy/analytics_core.yml"),
+    ("Deploy", "AnalyticsPopulatePSQLConsumerChannelMapping", "playbooks/deploy/analytics_populate_psql_consumer_channel_mapping.yml"),
+    ("Deploy", "AnalyticsReplayJobs", "playbooks/deploy/analytics_replay_jobs.yml"),
+    ("Deploy", "AnalyticsService", "playbooks/deploy/analytics_service.yml"),
+    ("Deploy", "AnalyticsStartJobManager", "playbooks/deploy/analytics_start_job_manager.yml"),
+    ("Deploy", "AnalyticsSubmitJobs", "playbooks/deploy/analytics_submit_jobs.yml"),
+    ("Deploy", "ApiModule", "playbooks/deploy/api_module.yml"),
+    ("Deploy", "CassandraDbUpdate", "playbooks/deploy/cassandra_db_update.yml"),
+    ("Deploy", "CoreDataProducts", "playbooks/deploy/core_data_products.yml"),
+    ("Deploy", "KafkaIndexer", "playbooks/deploy/kafka_indexer.yml"),
+    ("Deploy", "KafkaSetup", "playbooks/deploy/kafka_setup.yml"),
+    ("Deploy", "SamzaTelemetrySchemas", "playbooks/deploy/samza_telemetry_schemas.yml"),
+    ("Deploy", "Secor", "playbooks/deploy/secor.yml"),
+    ("Deploy", "Yarn", "playbooks/deploy/yarn.yml"),
+];
+
+/// The Build jobs: they produce artifacts, no playbook.
+const BUILD_JOBS: &[&str] = &["AnalyticsCore", "Analytics Service", "Core Data Product", "Data pipeline", "DataReplay", "ETLJobs", "Secor"];
+
+/// The on-demand Deploy jobs that need parameters; deploy.yml leaves them out (docs/jobs.md says so).
+const ON_DEMAND: &[&str] =
+    &["AnalyticsPopulatePSQLConsumerChannelMapping", "AnalyticsReplayJobs", "AnalyticsStartJobManager", "AnalyticsSubmitJobs"];
+
+/// `- import_playbook: X` targets of a playbook, in order.
+fn imports(playbook: &str) -> Vec<String> {
+    std::fs::read_to_string(repo_root().join(playbook))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- import_playbook:"))
+        .map(|p| p.trim().to_string())
+        .collect()
+}
+
+/// Every one of the 24 jobs has its playbook and a row in docs/jobs.md; every Build job has a row;
+/// provision.yml, deploy.yml and site.yml import the jobs in the documented order.
+#[test]
+fn every_job_has_a_playbook_a_docs_row_and_its_place_in_the_sequence() {
+    let root = repo_root();
+    let docs = std::fs::read_to_string(root.join("docs/jobs.md")).unwrap();
+    assert_eq!(JOBS.len(), 24);
+    let mut listed: Vec<String> = JOBS.iter().map(|(_, _, pb)| pb.to_string()).collect();
+    listed.sort();
+    let mut found = job_playbooks();
+    found.sort();
+    assert_eq!(found, listed, "playbooks/{{admin,provision,deploy}} hold exactly one playbook per documented job");
+    for (section, job, playbook) in JOBS {
+        assert!(root.join(playbook).is_file(), "{section} {job}: no {playbook}");
+        let row = format!("| {section} · {job} | `{playbook}` |");
+        assert!(docs.contains(&row), "docs/jobs.md has no row starting `{row}`");
+    }
+    for job in BUILD_JOBS {
+        assert!(docs.contains(&format!("\n| {job} | ")), "docs/jobs.md has no Build row for {job}");
+    }
+    let in_dir = |section: &str, dir: &str| -> Vec<String> {
+        JOBS.iter()
+            .filter(|(s, job, _)| *s == section && !ON_DEMAND.contains(job))
+            .map(|(_, _, pb)| pb.trim_start_matches(dir).to_string())
+            .collect()
+    };
+    assert_eq!(imports("playbooks/provision.yml"), in_dir("Provision", "playbooks/"), "provision.yml: the 9 jobs in documented order");
+    assert_eq!(imports("playbooks/deploy.yml"), in_dir("Deploy", "playbooks/"), "deploy.yml: the Deploy jobs in documented order");
+    assert_eq!(imports("playbooks/site.yml"), ["provision.yml", "deploy.yml"]);
+    let deploy_yml = std::fs::read_to_string(root.join("playbooks/deploy.yml")).unwrap();
+    for (_, job, pb) in JOBS.iter().filter(|(_, job, _)| ON_DEMAND.contains(job)) {
+        let file = pb.trim_start_matches("playbooks/");
+        assert!(
+            deploy_yml.contains(&format!("#   {file}")) || deploy_yml.contains(&format!("and {file}")),
+            "deploy.yml does not say why {job} ({file}) is left out"
+        );
+    }
+    assert!(
+        docs.contains("on-demand jobs (PopulatePSQL, ReplayJobs, StartJobManager, SubmitJobs)"),
+        "docs/jobs.md explains which jobs deploy.yml leaves out"
+    );
+}
