@@ -275,3 +275,84 @@ fn ad_hoc_kafka_topic_and_postgres_db_against_the_real_servers() {
     assert_eq!((status.as_str(), &r["changed"]), ("SUCCESS", &serde_json::json!(false)), "{r}");
     assert_eq!(ad_hoc("postgres_db", &format!("name={db} state=absent {login}")).0, "CHANGED");
 }
+
+/// `dpctl playbook <repo playbook> -i inventories/local -e dp_root=<sandbox> …` from the repository root.
+fn repo_local_play(sandbox: &Path, playbook: &str, extra: &[&str]) -> (String, i32) {
+    let root_arg = format!("dp_root={}", sandbox.display());
+    let mut args = vec!["playbook", playbook, "-i", "inventories/local", "-e", &root_arg];
+    args.extend_from_slice(extra);
+    let out = dpctl(&repo_root(), &args);
+    (format!("{}{}", stdout(&out), stderr(&out)), out.status.code().unwrap_or(-1))
+}
+
+/// The README's main command: site.yml on the built-in inventory, in a fresh sandbox, twice.
+#[test]
+fn site_playbook_on_the_local_inventory_writes_its_sandbox_then_changes_nothing() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let (out, code) = repo_local_play(sandbox.path(), "playbooks/site.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    let first = recap(&out, "localhost");
+    assert!(first.contains(" failed=0 ") && first.contains(" unreachable=0 ") && !first.contains(" changed=0 "), "{first}\n{out}");
+    for file in [
+        "etc/kafka/server.properties",
+        "etc/zookeeper/conf/zoo.cfg",
+        "usr/local/hadoop/etc/hadoop/yarn-site.xml",
+        "mount/raw-telemetry-backup/secor.properties",
+        "mount/data/analytics/scripts/model-config.json",
+    ] {
+        assert!(sandbox.path().join(file).is_file(), "{file} not written under the sandbox:\n{out}");
+    }
+    let (out, code) = repo_local_play(sandbox.path(), "playbooks/site.yml", &[]);
+    assert_eq!(code, 0, "{out}");
+    let second = recap(&out, "localhost");
+    assert!(second.contains(" changed=0 ") && second.contains(" failed=0 "), "{second}\n{out}");
+}
+
+/// The on-demand jobs check their parameters with `assert` and say what to pass.
+#[test]
+fn job_parameters_are_checked_with_a_clear_message() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let replay = "playbooks/deploy/analytics_replay_jobs.yml";
+    let dates = ["-e", "job_id=wfs", "-e", "start_date=2020-01-01", "-e", "end_date=2020-01-07"];
+    let refused: &[(&str, Vec<&str>, &str)] = &[
+        (replay, vec![], "pass -e job_type=replay|run|metrics|submit -e job_id=<id>"),
+        (replay, [&["-e", "job_type=bogus"][..], &dates].concat(), "pass -e job_type="),
+        (
+            replay,
+            vec!["-e", "job_type=run", "-e", "job_id=wfs", "-e", "start_date=2020-02-01", "-e", "end_date=2020-01-07"],
+            "start_date <= end_date",
+        ),
+        (
+            "playbooks/deploy/analytics_populate_psql_consumer_channel_mapping.yml",
+            vec!["-e", "channel=c1"],
+            "pass -e consumer_id=<id> -e channel=<channel>",
+        ),
+        (
+            "playbooks/deploy/yarn.yml",
+            vec!["-e", r#"{"samza_jobs_selected": ["DeDuplication_1"]}"#],
+            "samza_jobs_selected must be 'all' or a list of job names",
+        ),
+        ("playbooks/deploy/analytics_submit_jobs.yml", vec!["-e", "submit_job_ids=wfs"], "submit_job_ids must be a list of job ids"),
+        (
+            "playbooks/deploy/samza_telemetry_schemas.yml",
+            vec!["-e", "telemetry_schema_version=latest"],
+            "pass -e telemetry_schema_version=<x.y>",
+        ),
+    ];
+    for (playbook, extra, message) in refused {
+        let (out, code) = repo_local_play(sandbox.path(), playbook, extra);
+        assert_ne!(code, 0, "{playbook} {extra:?} was accepted:\n{out}");
+        assert!(out.contains(message), "{playbook} {extra:?}: no `{message}` in:\n{out}");
+    }
+    let accepted: &[(&str, Vec<&str>)] = &[
+        (replay, [&["-e", "job_type=metrics"][..], &dates].concat()),
+        ("playbooks/deploy/analytics_populate_psql_consumer_channel_mapping.yml", vec!["-e", "consumer_id=c1", "-e", "channel=ch1"]),
+        ("playbooks/deploy/yarn.yml", vec!["-e", r#"{"samza_jobs_selected": ["DeDuplication", "TelemetryRouter"]}"#]),
+        ("playbooks/deploy/analytics_submit_jobs.yml", vec!["-e", r#"{"submit_job_ids": ["wfs"]}"#]),
+    ];
+    for (playbook, extra) in accepted {
+        let (out, code) = repo_local_play(sandbox.path(), playbook, extra);
+        assert_eq!(code, 0, "{playbook} {extra:?}:\n{out}");
+        assert!(recap(&out, "localhost").contains(" failed=0 "), "{out}");
+    }
+}
