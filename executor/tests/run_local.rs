@@ -96,8 +96,9 @@ fn async_jobs_poll_fire_and_forget_and_time_out() {
       poll: 1
       register: waited
     - assert: { that: ["waited.stdout == 'finished-42'", "waited.finished == 1", "waited is changed"] }
+    # Slow enough that the stat below runs before it finishes, even on a loaded machine.
     - name: fire and forget
-      shell: sleep 2; touch {{ out }}/fired
+      shell: sleep 5; touch {{ out }}/fired
       async: 30
       poll: 0
       register: fired
@@ -130,7 +131,7 @@ fn async_jobs_poll_fire_and_forget_and_time_out() {
       async_status: { jid: "{{ doomed.ansible_job_id }}" }
       register: killed
       until: killed.finished == 1
-      retries: 10
+      retries: 30
       delay: 1
       ignore_errors: true
     - assert: { that: ["killed is failed", "killed.msg == 'Timeout exceeded'"] }
