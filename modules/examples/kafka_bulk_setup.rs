@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use modules::pipeline::kafka_topic::{KafkaTopic, TopicArgs, TopicState};
+use modules::kafka_topic::{KafkaTopic, TopicArgs, TopicState};
 use modules::{Context, Module};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -24,5 +24,9 @@ pub use error::ModuleError;
 pub use module::{Context, Module, Outcome};
 pub use registry::{lookup, ModuleSpec, Side};
 
+// The data-pipeline modules at the crate root too, so that library users can
+// write `modules::kafka_topic::KafkaTopic { .. }.run(&ctx)`.
+pub use pipeline::{cassandra_schema, influxdb_database, kafka_topic, postgres_db, secor_conf, yarn_app};
+
 #[doc(hidden)]
 pub use inventory;

@@ -12,7 +12,7 @@
 //!
 //! From Rust:
 //! ```no_run
-//! use modules::pipeline::cassandra_schema::CassandraSchema;
+//! use modules::cassandra_schema::CassandraSchema;
 //! use modules::{Context, Module};
 //! let schema = CassandraSchema {
 //!     hosts: vec!["127.0.0.1:9042".into()],

@@ -3,7 +3,7 @@
 //! `influxdb_database` arguments plus a `retention_policy`).
 //!
 //! ```no_run
-//! use modules::pipeline::influxdb_database::InfluxdbDatabase;
+//! use modules::influxdb_database::InfluxdbDatabase;
 //! use modules::{Context, Module};
 //!
 //! let task: InfluxdbDatabase = serde_json::from_value(serde_json::json!({

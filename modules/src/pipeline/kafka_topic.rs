@@ -14,7 +14,7 @@
 //! From Rust:
 //!
 //! ```no_run
-//! use modules::pipeline::kafka_topic::{KafkaTopic, TopicArgs};
+//! use modules::kafka_topic::{KafkaTopic, TopicArgs};
 //! use modules::{Context, Module};
 //!
 //! // One topic.

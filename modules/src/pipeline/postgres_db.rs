@@ -13,7 +13,7 @@
 //! From Rust:
 //!
 //! ```no_run
-//! use modules::pipeline::postgres_db::PostgresDb;
+//! use modules::postgres_db::PostgresDb;
 //! use modules::{Context, Module};
 //!
 //! let task: PostgresDb = serde_json::from_value(serde_json::json!({

@@ -8,7 +8,7 @@
 //! makes the port check complete.
 //!
 //! ```no_run
-//! use modules::pipeline::secor_conf::SecorConf;
+//! use modules::secor_conf::SecorConf;
 //! use modules::{Context, Module};
 //!
 //! let task: SecorConf = serde_json::from_value(serde_json::json!({

@@ -11,7 +11,7 @@
 //!
 //! From Rust:
 //! ```no_run
-//! use modules::pipeline::yarn_app::{AppState, Submit, YarnApp};
+//! use modules::yarn_app::{AppState, Submit, YarnApp};
 //! use modules::{Context, Module};
 //! let app = YarnApp {
 //!     name: "DeDuplication_1".into(),
