@@ -23,16 +23,34 @@ fn failed(msg: impl Into<String>) -> ItemOutcome {
     ok(m)
 }
 
+/// An integer argument that may arrive as text (`seconds=5` in a `k=v` line); the
+/// typed struct already refused anything else.
+fn int_arg(args: &Map<String, Value>, key: &str) -> u64 {
+    match args.get(key) {
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Ansible's rule for variable names: a letter or underscore, then letters, digits, underscores.
+fn valid_var_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 pub fn debug(args: &Map<String, Value>, scope: &Scope, templar: &Templar, verbosity: u8) -> ItemOutcome {
-    let wanted = args.get("verbosity").and_then(Value::as_u64).unwrap_or(0);
+    let wanted = int_arg(args, "verbosity");
     if wanted > u64::from(verbosity) {
         return ok(json!({"skipped": true, "skipped_reason": "Verbosity threshold not met.", "changed": false})
             .as_object()
             .cloned()
             .unwrap_or_default());
     }
+    // Ansible's debug and assert actions register `failed: false` explicitly.
     let mut m = Map::new();
     m.insert("changed".into(), false.into());
+    m.insert("failed".into(), false.into());
     if let Some(var) = args.get("var").and_then(Value::as_str) {
         let value = match templar.render_value(&Value::String(format!("{{{{ {var} }}}}")), scope) {
             Ok(v) => v,
@@ -47,6 +65,14 @@ pub fn debug(args: &Map<String, Value>, scope: &Scope, templar: &Templar, verbos
 
 pub fn set_fact(args: &Map<String, Value>, host: &mut HostRun) -> ItemOutcome {
     let facts: Map<String, Value> = args.iter().filter(|(k, _)| *k != "cacheable").map(|(k, v)| (k.clone(), v.clone())).collect();
+    if facts.is_empty() {
+        return failed("No key/value pairs provided, at least one is required for this action to succeed");
+    }
+    if let Some(bad) = facts.keys().find(|k| !valid_var_name(k)) {
+        return failed(format!(
+            "Invalid variable name '{bad}'. Variable names must be strings starting with a letter or underscore character, and contain only letters, numbers and underscores."
+        ));
+    }
     host.state.facts.extend(facts.clone());
     ok(json!({"changed": false, "ansible_facts": facts}).as_object().cloned().unwrap_or_default())
 }
@@ -79,7 +105,7 @@ pub fn assert(args: &Map<String, Value>, scope: &Scope, templar: &Templar) -> It
         }
     }
     let msg = args.get("success_msg").cloned().unwrap_or_else(|| "All assertions passed".into());
-    ok(json!({"changed": false, "msg": msg}).as_object().cloned().unwrap_or_default())
+    ok(json!({"changed": false, "failed": false, "msg": msg}).as_object().cloned().unwrap_or_default())
 }
 
 pub fn fail(args: &Map<String, Value>) -> ItemOutcome {
@@ -132,7 +158,7 @@ pub fn meta(args: &Map<String, Value>) -> ItemOutcome {
 }
 
 pub async fn pause(args: &Map<String, Value>) -> ItemOutcome {
-    let secs = args.get("seconds").and_then(Value::as_u64).unwrap_or(0) + 60 * args.get("minutes").and_then(Value::as_u64).unwrap_or(0);
+    let secs = int_arg(args, "seconds") + 60 * int_arg(args, "minutes");
     if secs == 0 && args.get("prompt").is_some() {
         return failed("pause: dpctl runs unattended and cannot wait for input; give `seconds` or `minutes`");
     }
