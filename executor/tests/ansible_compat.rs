@@ -61,11 +61,13 @@ fn files_and_results_match_ansible_on_first_and_second_run() {
     assert_eq!(std::fs::read_to_string(root.join("results.json")).unwrap(), expected("results-first.json"));
     assert_eq!(std::fs::read_to_string(root.join("users.json")).unwrap(), expected("users.json"));
     assert_eq!(std::fs::read_to_string(root.join("controller.json")).unwrap(), expected("controller.json"));
+    assert_eq!(std::fs::read_to_string(root.join("include_vars.json")).unwrap(), expected("include_vars.json"));
     assert_eq!(digest(root), expected("tree-first.txt"));
     assert!(!root.join("after_end_play").exists(), "meta: end_play ends the play");
     run(root);
     assert_eq!(std::fs::read_to_string(root.join("results.json")).unwrap(), expected("results-second.json"));
-    // generate.sh checked that Ansible's second run gives the same as its first for these two.
+    // generate.sh checked that Ansible's second run gives the same as its first for these.
     assert_eq!(std::fs::read_to_string(root.join("users.json")).unwrap(), expected("users.json"));
     assert_eq!(std::fs::read_to_string(root.join("controller.json")).unwrap(), expected("controller.json"));
+    assert_eq!(std::fs::read_to_string(root.join("include_vars.json")).unwrap(), expected("include_vars.json"));
 }

@@ -1,12 +1,14 @@
 //! Modules that run in the executor: debug, set_fact, assert, fail,
 //! include_vars, meta, pause. Their results look like Ansible's.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
 use super::exec::{Effect, ItemOutcome};
 use super::host::HostRun;
+use super::vars_dir::{load_dir, DirOptions};
 use crate::engine::static_walk::read_vars;
 use crate::engine::PlayScope;
 use crate::playbook::Task;
@@ -69,9 +71,8 @@ pub fn set_fact(args: &Map<String, Value>, host: &mut HostRun) -> ItemOutcome {
         return failed("No key/value pairs provided, at least one is required for this action to succeed");
     }
     if let Some(bad) = facts.keys().find(|k| !valid_var_name(k)) {
-        return failed(format!(
-            "Invalid variable name '{bad}'. Variable names must be strings starting with a letter or underscore character, and contain only letters, numbers and underscores."
-        ));
+        // Ansible's words; its help line follows on the console only.
+        return failed(format!("Task failed: Invalid variable name '{bad}'."));
     }
     host.state.facts.extend(facts.clone());
     ok(json!({"changed": false, "ansible_facts": facts}).as_object().cloned().unwrap_or_default())
@@ -118,14 +119,26 @@ pub fn fail(args: &Map<String, Value>) -> ItemOutcome {
 }
 
 pub fn include_vars(args: &Map<String, Value>, ps: &PlayScope<'_>, task: &Task, host: &mut HostRun) -> ItemOutcome {
-    let Some(file) = args.get("file").or_else(|| args.get("_raw_params")).and_then(Value::as_str) else {
-        return failed("include_vars needs `file` (the `dir` form is not supported yet)");
+    const DIR_ONLY: &[&str] = &["dir", "depth", "files_matching", "ignore_files", "extensions", "ignore_unknown_extensions"];
+    let dir_args = args.keys().any(|k| DIR_ONLY.contains(&k.as_str()));
+    if dir_args && (args.contains_key("file") || args.contains_key("_raw_params")) {
+        return failed("Task failed: You are mixing file only and dir only arguments, these are incompatible");
+    }
+    let loaded = if let Some(dir) = args.get("dir").and_then(Value::as_str) {
+        load_vars_dir(dir, args, ps, task)
+    } else if let Some(file) = args.get("file").or_else(|| args.get("_raw_params")).and_then(Value::as_str) {
+        // Ansible looks in the role's vars/, then the playbook's vars/ and directory.
+        let play_vars = ps.play.dir.join("vars");
+        let found = ps.search_paths(Some(task)).into_iter().chain([play_vars]).map(|d| d.join(file)).find(|p| p.is_file());
+        match found {
+            Some(path) => read_vars(&path).map(|vars| (vars, vec![path])).map_err(|d| d.message),
+            None => Err(format!("Could not find or access '{file}'")),
+        }
+    } else {
+        Err("include_vars needs `file` or `dir`".into())
     };
-    let Some(path) = ps.search_paths(Some(task)).into_iter().map(|d| d.join(file)).find(|p| p.is_file()) else {
-        return failed(format!("Could not find or access '{file}'"));
-    };
-    match read_vars(&path) {
-        Ok(vars) => {
+    match loaded {
+        Ok((vars, files)) => {
             let facts = match args.get("name").and_then(Value::as_str) {
                 Some(name) => {
                     let mut m = Map::new();
@@ -138,11 +151,35 @@ pub fn include_vars(args: &Map<String, Value>, ps: &PlayScope<'_>, task: &Task, 
             let mut m = Map::new();
             m.insert("changed".into(), false.into());
             m.insert("ansible_facts".into(), Value::Object(facts));
-            m.insert("ansible_included_var_files".into(), json!([path.display().to_string()]));
+            m.insert("ansible_included_var_files".into(), json!(files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>()));
             ok(m)
         }
-        Err(d) => failed(d.message),
+        Err(msg) => failed(msg),
     }
+}
+
+/// `dir` is under the role's `vars/` (or the role itself when it starts with `vars/`),
+/// else next to the file the task is written in, as Ansible resolves it.
+fn load_vars_dir(
+    dir: &str,
+    args: &Map<String, Value>,
+    ps: &PlayScope<'_>,
+    task: &Task,
+) -> Result<(Map<String, Value>, Vec<PathBuf>), String> {
+    let opts = DirOptions::from_args(args)?;
+    let root = match &task.role {
+        Some(role) => {
+            if Path::new(dir).components().next().is_some_and(|c| c.as_os_str() == "vars") && role.path.join(dir).exists() {
+                role.path.join(dir)
+            } else {
+                role.path.join("vars").join(dir)
+            }
+        }
+        None => task.span.source.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(&ps.play.dir).join(dir),
+    };
+    // Messages and `ansible_included_var_files` name absolute paths, as Ansible's do.
+    let root = std::path::absolute(&root).unwrap_or(root);
+    load_dir(&root, &opts)
 }
 
 pub fn meta(args: &Map<String, Value>) -> ItemOutcome {

@@ -14,6 +14,7 @@ pub mod result;
 pub mod rtree;
 pub mod serial;
 mod transfer;
+mod vars_dir;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
