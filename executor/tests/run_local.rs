@@ -317,3 +317,40 @@ fn executor_side_modules_refuse_bad_arguments() {
         assert!(err.contains(want), "check misses {want:?}:\n{err}");
     }
 }
+
+/// The executor-side modules do their work in check mode too (Ansible runs
+/// them there): facts and included variables are set, assert and debug see
+/// them, handlers flush, fail still fails (here rescued), nothing is changed.
+#[test]
+fn executor_side_modules_work_in_check_mode() {
+    let (dir, out_dir) = local_play(
+        "c.yml",
+        r#"
+- hosts: localhost
+  gather_facts: false
+  handlers:
+    - { name: h, debug: msg=handled }
+  tasks:
+    - set_fact: { answer: 42 }
+    - include_vars: { file: more.yml, name: more }
+    - debug: var=answer
+    - pause: seconds=0
+    - assert: { that: ["answer == 42", "more.colour == 'blue'"] }
+    - { copy: { content: "x\n", dest: "{{ out }}/x" }, notify: h }
+    - meta: flush_handlers
+    - block:
+        - fail: msg=expected
+      rescue:
+        - assert: { that: ["ansible_failed_result.msg == 'expected'"] }
+"#,
+    );
+    std::fs::write(dir.path().join("more.yml"), "colour: blue\n").unwrap();
+    let out_arg = format!("out={}", out_dir.display());
+    let out = dpctl(dir.path(), &["playbook", "c.yml", "-i", "inventory.ini", "-e", &out_arg, "--check"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    assert!(text.contains("RUNNING HANDLER [h]") && text.contains("\"answer\": 42"), "{text}");
+    // ansible-playbook 2.19 --check on the same play: ok=8 changed=1 rescued=1 (meta tasks are not counted).
+    assert_eq!(recap(&text, "localhost"), "ok=8 changed=1 unreachable=0 failed=0 skipped=0 rescued=1 ignored=0", "{text}");
+    assert!(!out_dir.join("x").exists(), "check mode wrote nothing");
+}

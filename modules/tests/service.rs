@@ -126,6 +126,12 @@ fn sysv_init_script_lifecycle_and_facts() {
     let r = agent.run("service_facts", json!({}));
     assert!(!r.failed && !r.outcome.changed, "{r:?}");
     assert_eq!(r.outcome.values["ansible_facts"]["services"][NAME], json!({"name": NAME, "state": "running", "source": "sysv"}));
+    let c = agent.check("service_facts", json!({}));
+    assert!(!c.failed && !c.outcome.changed, "{c:?}");
+    assert_eq!(
+        c.outcome.values["ansible_facts"]["services"][NAME], r.outcome.values["ansible_facts"]["services"][NAME],
+        "check mode reads facts too"
+    );
 
     // pattern decides "running" from the process table instead of `status`.
     let r = agent.check("service", json!({"name": NAME, "state": "started", "pattern": "dpctl-no-such-process-xyz"}));

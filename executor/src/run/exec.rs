@@ -169,8 +169,10 @@ impl Exec<'_> {
             let status = status_of(&out.result);
             let mut r = HostResult::new(&name, status, out.result);
             r.delegated = self.delegate_name(task, chain, scope);
-            if status == Status::Ok && modules::registry::canonical_name(&task.action.module) == "debug" {
-                r.show_as_debug();
+            match modules::registry::canonical_name(&task.action.module) {
+                "debug" if status == Status::Ok => r.show_as_debug(),
+                "meta" => r.silent = status == Status::Ok,
+                _ => {}
             }
             return TaskOutcome { result: r, effect: out.effect };
         };

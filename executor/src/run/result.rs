@@ -34,6 +34,9 @@ pub struct HostResult {
     /// What the text output prints after `=>` even without `-v`: the cleaned
     /// view of a `debug` result, as Ansible's default callback shows it.
     pub shown: Option<Value>,
+    /// Neither printed nor counted in the recap: a `meta` task, which
+    /// ansible-playbook shows only as its TASK banner.
+    pub silent: bool,
 }
 
 impl HostResult {
@@ -48,6 +51,7 @@ impl HostResult {
             duration: Duration::ZERO,
             no_log: false,
             shown: None,
+            silent: false,
         }
     }
 
