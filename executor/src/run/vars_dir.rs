@@ -106,3 +106,38 @@ fn collect_dirs(dir: &Path, level: u64, depth: u64, seen: &mut std::collections:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn opts(args: Value) -> DirOptions {
+        DirOptions::from_args(args.as_object().unwrap()).unwrap()
+    }
+
+    /// Python's os.walk + sort: `a-b` (0x2d) before `a/…` (0x2f), later files win;
+    /// a symlink back to an ancestor is followed once, not forever.
+    #[test]
+    fn string_order_later_files_win_and_loops_end() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        std::fs::create_dir_all(r.join("a/x")).unwrap();
+        std::fs::create_dir_all(r.join("a-b")).unwrap();
+        std::fs::write(r.join("a/x/v.yml"), "k: from-a-x\n").unwrap();
+        std::fs::write(r.join("a-b/v.yml"), "k: from-a-b\n").unwrap();
+        std::os::unix::fs::symlink(r, r.join("a/x/loop")).unwrap();
+        let (vars, files) = load_dir(r, &opts(json!({}))).unwrap();
+        assert_eq!(vars["k"], "from-a-x", "a/x sorts after a-b, so it loads last");
+        let names: Vec<String> = files.iter().map(|p| p.strip_prefix(r).unwrap().display().to_string()).collect();
+        assert_eq!(names, ["a-b/v.yml", "a/x/v.yml"]);
+    }
+
+    #[test]
+    fn bad_patterns_and_missing_dirs_are_errors() {
+        assert!(DirOptions::from_args(json!({"files_matching": "("}).as_object().unwrap())
+            .is_err_and(|e| e.contains("Invalid regular expression")));
+        let e = load_dir(Path::new("/nonexistent/dpctl-vars"), &opts(json!({}))).unwrap_err();
+        assert_eq!(e, "/nonexistent/dpctl-vars directory does not exist");
+    }
+}
