@@ -357,3 +357,136 @@ fn job_parameters_are_checked_with_a_clear_message() {
         assert!(recap(&out, "localhost").contains(" failed=0 "), "{out}");
     }
 }
+
+/// `template` (rendered here, shipped like copy): check mode predicts the
+/// change and writes nothing, `--diff` shows the rendered lines, a second run
+/// is ok, a changed variable shows the old and new line.
+#[test]
+fn template_check_mode_diff_and_second_run() {
+    let (dir, out_dir) = local_play(
+        "t.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - template: { src: t.j2, dest: \"{{ out }}/t.conf\", mode: \"0640\" }\n",
+    );
+    std::fs::write(dir.path().join("t.j2"), "# {{ ansible_managed | default('managed') }}\nport={{ port }}\n").unwrap();
+    let out_arg = format!("out={}", out_dir.display());
+    let play = |port: &str, extra: &[&str]| {
+        let port_arg = format!("port={port}");
+        let mut args = vec!["playbook", "t.yml", "-i", "inventory.ini", "-e", &out_arg, "-e", &port_arg];
+        args.extend_from_slice(extra);
+        let out = dpctl(dir.path(), &args);
+        (stdout(&out), out.status.code())
+    };
+    let dest = out_dir.join("t.conf");
+
+    let (text, code) = play("9092", &["--check", "--diff"]);
+    assert_eq!(
+        (code, recap(&text, "localhost").as_str()),
+        (Some(0), "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0")
+    );
+    assert!(text.contains("+port=9092"), "the diff shows the rendered line:\n{text}");
+    assert!(!dest.exists(), "check mode wrote the file");
+
+    let (text, _) = play("9092", &[]);
+    assert!(recap(&text, "localhost").contains("changed=1"), "{text}");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "# Ansible managed\nport=9092\n");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o640);
+    let (text, _) = play("9092", &["--diff"]);
+    assert!(recap(&text, "localhost").contains("changed=0") && !text.contains("+port"), "second run is ok:\n{text}");
+
+    let (text, _) = play("9093", &["--check", "--diff"]);
+    assert!(text.contains("-port=9092") && text.contains("+port=9093") && recap(&text, "localhost").contains("changed=1"), "{text}");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "# Ansible managed\nport=9092\n");
+}
+
+/// The executor-side modules refuse bad arguments when the task runs, as the
+/// agent does for the others (messages and the failing set come from running
+/// the same tasks under ansible-playbook 2.19), and `dpctl check` finds them first.
+#[test]
+fn executor_side_modules_refuse_bad_arguments() {
+    let (dir, _out) = local_play(
+        "bad.yml",
+        r#"
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - { name: t1, set_fact: {}, ignore_errors: true }
+    - { name: t2, set_fact: { "1x": 1 }, ignore_errors: true }
+    - { name: t3, debug: { msgg: 1 }, ignore_errors: true }
+    - { name: t4, pause: { seconds: soon }, ignore_errors: true }
+    - { name: t5, assert: {}, ignore_errors: true }
+    - { name: t6, fail: { message: x }, ignore_errors: true }
+    - { name: t7, include_vars: { fil: x }, ignore_errors: true }
+    - { name: t9, template: { src: t.j2 }, ignore_errors: true }
+    - { name: fine, debug: msg=hi verbosity=0 }
+    - { name: also fine, pause: seconds=0 }
+"#,
+    );
+    let out = dpctl(dir.path(), &["playbook", "bad.yml", "-i", "inventory.ini"]);
+    let text = stdout(&out);
+    assert_eq!(recap(&text, "localhost"), "ok=10 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=8", "{text}");
+    for want in [
+        "No key/value pairs provided, at least one is required for this action to succeed",
+        "Invalid variable name '1x'",
+        "unknown field `msgg`",
+        r#"expected a non-negative integer, found \"soon\""#,
+        "missing field `that`",
+        "unknown field `message`",
+        "unknown field `fil`",
+        "missing field `dest`",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert!(text.contains("ok: [localhost] => {\n    \"msg\": \"hi\"\n}"), "debug prints its message as Ansible does:\n{text}");
+
+    // An unknown meta action ends the whole run in Ansible (not ignorable): only `check` is shown it.
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        format!("{}    - meta: explode\n", std::fs::read_to_string(dir.path().join("bad.yml")).unwrap()),
+    )
+    .unwrap();
+    let out = dpctl(dir.path(), &["check", "bad.yml", "-i", "inventory.ini"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for want in ["unknown argument `msgg` for module `debug`", "missing field `that`", "unknown variant `explode`", "missing field `dest`"]
+    {
+        assert!(err.contains(want), "check misses {want:?}:\n{err}");
+    }
+}
+
+/// The executor-side modules do their work in check mode too (Ansible runs
+/// them there): facts and included variables are set, assert and debug see
+/// them, handlers flush, fail still fails (here rescued), nothing is changed.
+#[test]
+fn executor_side_modules_work_in_check_mode() {
+    let (dir, out_dir) = local_play(
+        "c.yml",
+        r#"
+- hosts: localhost
+  gather_facts: false
+  handlers:
+    - { name: h, debug: msg=handled }
+  tasks:
+    - set_fact: { answer: 42 }
+    - include_vars: { file: more.yml, name: more }
+    - debug: var=answer
+    - pause: seconds=0
+    - assert: { that: ["answer == 42", "more.colour == 'blue'"] }
+    - { copy: { content: "x\n", dest: "{{ out }}/x" }, notify: h }
+    - meta: flush_handlers
+    - block:
+        - fail: msg=expected
+      rescue:
+        - assert: { that: ["ansible_failed_result.msg == 'expected'"] }
+"#,
+    );
+    std::fs::write(dir.path().join("more.yml"), "colour: blue\n").unwrap();
+    let out_arg = format!("out={}", out_dir.display());
+    let out = dpctl(dir.path(), &["playbook", "c.yml", "-i", "inventory.ini", "-e", &out_arg, "--check"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    assert!(text.contains("RUNNING HANDLER [h]") && text.contains("\"answer\": 42"), "{text}");
+    // ansible-playbook 2.19 --check on the same play: ok=8 changed=1 rescued=1 (meta tasks are not counted).
+    assert_eq!(recap(&text, "localhost"), "ok=8 changed=1 unreachable=0 failed=0 skipped=0 rescued=1 ignored=0", "{text}");
+    assert!(!out_dir.join("x").exists(), "check mode wrote nothing");
+}

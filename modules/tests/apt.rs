@@ -76,7 +76,25 @@ fn hello_install_idempotent_latest_and_purge() {
     assert!(!r.failed && r.outcome.changed, "{r:?}");
     assert_eq!(installed_version("hello"), None);
     assert!(!agent.run("apt", gone).outcome.changed);
-    assert!(!agent.run("package", json!({"name": "hello", "state": "absent"})).outcome.changed);
+
+    // `package` (apt backend) goes through the same cycle on its own.
+    let present = json!({"name": "hello", "state": "present"});
+    let r = agent.check("package", present.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert_eq!(installed_version("hello"), None, "check mode installed nothing");
+    assert_eq!(
+        (r.outcome.diff[0].before.as_str(), r.outcome.diff[0].after.clone()),
+        ("hello: not installed\n", format!("hello: {candidate}\n"))
+    );
+    let r = agent.run("package", present.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert_eq!(installed_version("hello"), Some(candidate));
+    assert!(!agent.run("package", present).outcome.changed, "second run is ok");
+    let absent = json!({"name": "hello", "state": "absent"});
+    assert!(agent.check("package", absent.clone()).outcome.changed && installed_version("hello").is_some());
+    assert!(agent.run("package", absent.clone()).outcome.changed);
+    assert_eq!(installed_version("hello"), None);
+    assert!(!agent.run("package", absent).outcome.changed);
 }
 
 #[test]

@@ -126,12 +126,21 @@ fn sysv_init_script_lifecycle_and_facts() {
     let r = agent.run("service_facts", json!({}));
     assert!(!r.failed && !r.outcome.changed, "{r:?}");
     assert_eq!(r.outcome.values["ansible_facts"]["services"][NAME], json!({"name": NAME, "state": "running", "source": "sysv"}));
+    let c = agent.check("service_facts", json!({}));
+    assert!(!c.failed && !c.outcome.changed, "{c:?}");
+    assert_eq!(
+        c.outcome.values["ansible_facts"]["services"][NAME], r.outcome.values["ansible_facts"]["services"][NAME],
+        "check mode reads facts too"
+    );
 
     // pattern decides "running" from the process table instead of `status`.
     let r = agent.check("service", json!({"name": NAME, "state": "started", "pattern": "dpctl-no-such-process-xyz"}));
     assert!(r.outcome.changed);
 
     // systemd falls back to the init script when PID 1 is not systemd.
+    let r = agent.check("systemd", json!({"name": NAME, "state": "stopped", "enabled": false}));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert!(svc.running() && rc_links('S') >= 4, "check mode stopped or disabled nothing");
     let r = agent.run("systemd", json!({"name": NAME, "state": "stopped", "enabled": false, "daemon_reload": true}));
     assert!(!r.failed && r.outcome.changed, "{r:?}");
     assert!(!svc.running() && rc_links('S') == 0 && rc_links('K') > 0);
@@ -154,7 +163,9 @@ fn bad_arguments_and_unknown_services() {
     let r = agent.run("systemd", json!({"state": "started"}));
     assert!(r.failed && r.outcome.msg.unwrap().contains("name is required"));
     let r = agent.run("service_facts", json!({"x": 1}));
-    assert!(r.failed);
+    assert!(r.failed && r.outcome.msg.unwrap().contains("unknown field `x`"));
+    let r = agent.run("systemd", json!({"name": NAME, "state": "started", "restart_on": "boot"}));
+    assert!(r.failed && r.outcome.msg.unwrap().contains("unknown field `restart_on`"));
 }
 
 /// Only where PID 1 is systemd: a throwaway unit, never the host's own.

@@ -114,6 +114,24 @@ fn user_create_modify_groups_and_remove() {
     assert!(!agent.run("user", gone).outcome.changed);
 }
 
+/// Refused while the arguments are read: no account is looked up or touched.
+#[test]
+fn user_and_group_bad_arguments() {
+    let mut agent = Agent::start();
+    for (module, args, want) in [
+        ("user", json!({"name": "dpctltest_bad", "shel": "/bin/sh"}), "unknown field `shel`"),
+        ("user", json!({"name": "dpctltest_bad", "state": "gone"}), "unknown variant `gone`"),
+        ("user", json!({"name": "dpctltest_bad", "uid": "many"}), "invalid integer"),
+        ("user", json!({"shell": "/bin/sh"}), "missing field `name`"),
+        ("group", json!({"name": "dpctltest_bad", "system": "maybe"}), "boolean"),
+        ("group", json!({"name": "dpctltest_bad", "members": ["x"]}), "unknown field `members`"),
+    ] {
+        let r = agent.run(module, args.clone());
+        assert!(r.failed && r.outcome.msg.clone().unwrap_or_default().contains(want), "{module} {args}: {r:?}");
+        assert!(passwd_line("dpctltest_bad").is_none() && group_line("dpctltest_bad").is_none());
+    }
+}
+
 /// The tasks of `fixtures/ansible_user/tasks.json` give the registered results
 /// real Ansible gave (`generate.sh` recorded them; fixed ids, so they compare).
 #[test]

@@ -61,6 +61,10 @@ impl<W: Write + Send> Output for TextOutput<W> {
         };
         let word = status_word(r);
         let failed = matches!(r.status, Status::Failed | Status::Unreachable);
+        if let (Some(shown), false) = (&r.shown, r.no_log) {
+            let _ = writeln!(self.out, "{word}: [{host}] => {}", pretty_sorted(shown));
+            return;
+        }
         let detail = if r.no_log {
             Some(serde_json::to_string(&super::censored(r)).unwrap_or_default())
         } else if failed || self.opts.verbosity > 0 {
@@ -104,5 +108,26 @@ impl<W: Write + Send> Output for TextOutput<W> {
             let _ = writeln!(self.out, "\nelapsed: {:.3}s", elapsed.as_secs_f64());
         }
         let _ = self.out.flush();
+    }
+}
+
+/// JSON as Python's `json.dumps(v, indent=4, sort_keys=True)` writes it.
+fn pretty_sorted(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    match serde::Serialize::serialize(&sorted(v), &mut ser) {
+        Ok(()) => String::from_utf8_lossy(&buf).into_owned(),
+        Err(_) => v.to_string(),
     }
 }

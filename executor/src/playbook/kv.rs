@@ -92,7 +92,9 @@ pub enum FreeForm {
 pub fn parse_kv(text: &str, free_form: FreeForm) -> Result<Map<String, Value>, String> {
     let mut out = Map::new();
     let mut raw = Vec::new();
-    for word in split_args(text)? {
+    for orig in split_args(text)? {
+        // As Ansible: options see the word with its escapes decoded, free-form words do not.
+        let word = decode_escapes(&orig);
         let option = match word.split_once('=') {
             Some((k, _)) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
                 free_form != FreeForm::Command || COMMAND_OPTIONS.contains(&k)
@@ -103,7 +105,7 @@ pub fn parse_kv(text: &str, free_form: FreeForm) -> Result<Map<String, Value>, S
             Some((k, v)) if option => {
                 out.insert(k.to_string(), Value::String(unquote(v)));
             }
-            _ => raw.push(word),
+            _ => raw.push(orig),
         }
     }
     if !raw.is_empty() {
@@ -113,6 +115,46 @@ pub fn parse_kv(text: &str, free_form: FreeForm) -> Result<Map<String, Value>, S
         out.insert("_raw_params".into(), Value::String(raw.join(" ")));
     }
     Ok(out)
+}
+
+/// Python's `unicode-escape` for the sequences Ansible's `_decode_escapes`
+/// picks out (`\n`, `\t`, `\\`, `\"`, `\x41`, `\u00e9`, `\U0001F600`, …);
+/// anything else (`\d`, `\s`, a lone `\`) is left as written.
+fn decode_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let hex =
+            |n: usize| after.get(1..=n).filter(|h| h.chars().all(|c| c.is_ascii_hexdigit())).and_then(|h| u32::from_str_radix(h, 16).ok());
+        let (decoded, used) = match after.chars().next() {
+            Some(c @ ('\\' | '\'' | '"')) => (Some(c), 1),
+            Some('a') => (Some('\u{7}'), 1),
+            Some('b') => (Some('\u{8}'), 1),
+            Some('f') => (Some('\u{c}'), 1),
+            Some('n') => (Some('\n'), 1),
+            Some('r') => (Some('\r'), 1),
+            Some('t') => (Some('\t'), 1),
+            Some('v') => (Some('\u{b}'), 1),
+            Some('x') => (hex(2).and_then(char::from_u32), 3),
+            Some('u') => (hex(4).and_then(char::from_u32), 5),
+            Some('U') => (hex(8).and_then(char::from_u32), 9),
+            _ => (None, 0),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[used..];
+            }
+            None => {
+                out.push('\\');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 const COMMAND_OPTIONS: &[&str] = &["chdir", "creates", "removes", "executable", "stdin", "stdin_add_newline", "strip_empty_ends", "warn"];
@@ -151,5 +193,20 @@ mod tests {
         assert!(parse_kv("just words", FreeForm::No).is_err());
         assert!(parse_kv("a='open", FreeForm::No).is_err());
         assert_eq!(Value::Object(parse_kv("vars.yml", FreeForm::Raw).unwrap()), json!({"_raw_params": "vars.yml"}));
+    }
+
+    /// What ansible-core 2.19's parse_kv gives for the same words (checked with `ansible -m debug -a`).
+    #[test]
+    fn option_values_have_escapes_decoded_free_form_words_not() {
+        assert_eq!(
+            Value::Object(parse_kv(r#"content="a\nb\t\x41\u00e9" regexp=^\d+\\s"#, FreeForm::No).unwrap()),
+            json!({"content": "a\nb\tAé", "regexp": "^\\d+\\s"})
+        );
+        assert_eq!(
+            Value::Object(parse_kv(r#"printf 'a\n' creates=/tmp/x\ty"#, FreeForm::Command).unwrap()),
+            json!({"_raw_params": "printf 'a\\n'", "creates": "/tmp/x\ty"})
+        );
+        assert_eq!(decode_escapes(r"trailing \"), r"trailing \");
+        assert_eq!(decode_escapes(r"\xZZ \u12"), r"\xZZ \u12");
     }
 }

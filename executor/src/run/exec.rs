@@ -57,6 +57,18 @@ pub(super) fn failed(msg: impl Into<String>) -> ItemOutcome {
     ItemOutcome { result: m, effect: Effect::None }
 }
 
+/// The executor-side modules never reach the agent, whose typed parsing
+/// refuses bad arguments for every other module: check theirs here, after
+/// templating, against the same typed structs (`dpctl check` uses them too).
+fn invalid_controller_args(module: &str, args: &Map<String, Value>) -> Option<String> {
+    const EXECUTOR_SIDE: &[&str] = &["debug", "set_fact", "assert", "fail", "include_vars", "meta", "pause", "template"];
+    if !EXECUTOR_SIDE.contains(&module) {
+        return None;
+    }
+    let spec = modules::lookup(module)?;
+    (spec.validate)(&Value::Object(args.clone())).err().map(|e| e.to_string())
+}
+
 pub(super) fn truthy(v: Option<&Value>) -> bool {
     match v {
         Some(Value::Bool(b)) => *b,
@@ -157,6 +169,11 @@ impl Exec<'_> {
             let status = status_of(&out.result);
             let mut r = HostResult::new(&name, status, out.result);
             r.delegated = self.delegate_name(task, chain, scope);
+            match modules::registry::canonical_name(&task.action.module) {
+                "debug" if status == Status::Ok => r.show_as_debug(),
+                "meta" => r.silent = status == Status::Ok,
+                _ => {}
+            }
             return TaskOutcome { result: r, effect: out.effect };
         };
         let items = match self.templar().render_value(&lp.items, scope) {
@@ -316,6 +333,9 @@ impl Exec<'_> {
     async fn dispatch(&self, host: &mut HostRun, task: &Task, chain: &Chain, scope: &Scope, args: &Map<String, Value>) -> ItemOutcome {
         let module = modules::registry::canonical_name(&task.action.module).to_string();
         let verbosity = self.ps.config.verbosity;
+        if let Some(msg) = invalid_controller_args(&module, args) {
+            return failed(msg);
+        }
         match module.as_str() {
             "debug" => controller::debug(args, scope, self.templar(), verbosity),
             "set_fact" => controller::set_fact(args, host),

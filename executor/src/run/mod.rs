@@ -14,6 +14,7 @@ pub mod result;
 pub mod rtree;
 pub mod serial;
 mod transfer;
+mod vars_dir;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -471,13 +472,19 @@ impl Runner {
                 None => hr.unreachable = true,
                 Some((outcome, final_failure)) => {
                     r.rescued = outcome == FailureOutcome::Rescued;
+                    if r.rescued {
+                        // what the rescue section sees, as in Ansible
+                        hr.state.facts.insert("ansible_failed_result".into(), Value::Object(r.result.clone()));
+                    }
                     // a failed host still runs its pending `always:` tasks
                     hr.failed = final_failure;
                 }
             }
         }
-        self.record(r);
-        self.out().host_result(r);
+        if !r.silent {
+            self.record(r);
+            self.out().host_result(r);
+        }
         match outcome.effect {
             Effect::Include { items, ctx, handlers: extra } => {
                 if let Some(c) = cursors.get_mut(&hr.name) {

@@ -31,6 +31,12 @@ pub struct HostResult {
     pub duration: Duration,
     /// Hide the result (`no_log`).
     pub no_log: bool,
+    /// What the text output prints after `=>` even without `-v`: the cleaned
+    /// view of a `debug` result, as Ansible's default callback shows it.
+    pub shown: Option<Value>,
+    /// Neither printed nor counted in the recap: a `meta` task, which
+    /// ansible-playbook shows only as its TASK banner.
+    pub silent: bool,
 }
 
 impl HostResult {
@@ -44,7 +50,23 @@ impl HostResult {
             rescued: false,
             duration: Duration::ZERO,
             no_log: false,
+            shown: None,
+            silent: false,
         }
+    }
+
+    /// A `debug` result as Ansible's default callback prints it: with `msg`
+    /// only the message (and warnings), else the variable without the
+    /// bookkeeping keys.
+    pub fn show_as_debug(&mut self) {
+        const HIDDEN: &[&str] =
+            &["changed", "failed", "skipped", "invocation", "skip_reason", "ansible_loop_var", "ansible_index_var", "ansible_loop"];
+        let view: Map<String, Value> = if self.result.contains_key("msg") {
+            self.result.iter().filter(|(k, _)| *k == "msg").map(|(k, v)| (k.clone(), v.clone())).collect()
+        } else {
+            self.result.iter().filter(|(k, _)| !HIDDEN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        self.shown = Some(Value::Object(view));
     }
 
     pub fn msg(&self) -> Option<&str> {

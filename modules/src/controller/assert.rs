@@ -4,6 +4,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::util::boolish;
+
 /// Assert that expressions hold; fail the host with `fail_msg` otherwise.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -16,7 +18,7 @@ pub struct Assert {
     /// The message when all assertions hold.
     pub success_msg: Option<Value>,
     /// Print less on success.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolish::de")]
     pub quiet: bool,
 }
 

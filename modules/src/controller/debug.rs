@@ -4,6 +4,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::util::intish;
+
 /// Print a message or the value of a variable.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -13,8 +15,8 @@ pub struct Debug {
     /// A variable name (or expression) whose value to print; exclusive with `msg`.
     pub var: Option<String>,
     /// Print only at this verbosity (`-v` count) or higher.
-    #[serde(default)]
-    pub verbosity: u8,
+    #[serde(default, deserialize_with = "intish::de")]
+    pub verbosity: u64,
 }
 
 super::controller_module!(Debug, "debug");

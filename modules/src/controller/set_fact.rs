@@ -4,11 +4,13 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::util::boolish;
+
 /// Set variables for the current host. Every key is a variable name.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SetFact {
     /// Accepted for compatibility: dpctl has no fact cache, so this changes nothing.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "boolish::de")]
     pub cacheable: bool,
     /// The variables to set.
     #[serde(flatten)]
