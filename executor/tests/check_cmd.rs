@@ -48,3 +48,21 @@ fn inventory_list_prints_exactly_what_ansible_inventory_prints() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim_end(), expected.trim_end());
 }
+
+#[test]
+fn undefined_variable_in_a_template_file_names_variable_template_line_task_and_hosts() {
+    let dir = repo_root().join("tests/playbooks/errors");
+    let out = dpctl(&dir, &["check", "undefined_in_template.yml", "-i", "k1,k2,"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{}\nstderr:\n{err}", stdout(&out));
+    assert!(err.contains("'kafka_port' is undefined"), "{err}");
+    assert!(err.contains("(template templates/server.properties.j2, line 2)"), "{err}");
+    assert!(err.contains("undefined_in_template.yml:7:7"), "{err}");
+    assert!(err.contains("in task `server.properties` (on hosts k1, k2)"), "{err}");
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = dpctl(&dir, &["render", "undefined_in_template.yml", "-i", "k1,", "--out", out_dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("'kafka_port' is undefined (template templates/server.properties.j2, line 2)") && err.contains("on host k1"), "{err}");
+}
