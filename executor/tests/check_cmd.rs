@@ -64,5 +64,8 @@ fn undefined_variable_in_a_template_file_names_variable_template_line_task_and_h
     let out = dpctl(&dir, &["render", "undefined_in_template.yml", "-i", "k1,", "--out", out_dir.path().to_str().unwrap()]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("'kafka_port' is undefined (template templates/server.properties.j2, line 2)") && err.contains("on host k1"), "{err}");
+    assert!(
+        err.contains("'kafka_port' is undefined (template templates/server.properties.j2, line 2)") && err.contains("on host k1"),
+        "{err}"
+    );
 }

@@ -540,6 +540,7 @@ impl Runner {
         while let Some(n) = cursor_all.next_task() {
             list.push(n);
         }
+        let mut consumed: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
         for next in list {
             let task = &next.task;
             let mut names = vec![task.name.clone().unwrap_or_default()];
@@ -559,9 +560,11 @@ impl Runner {
             if group.is_empty() {
                 continue;
             }
+            // A notification stays pending until the flush ends: every handler with that name or `listen` topic runs.
             for h in &group {
-                if let Some(hr) = hosts.get_mut(h) {
-                    hr.notified.retain(|n| !names.contains(n));
+                if let Some(hr) = hosts.get(h) {
+                    let matched = hr.notified.iter().filter(|n| names.contains(n)).cloned();
+                    consumed.entry(h.clone()).or_default().extend(matched);
                 }
             }
             let mut cursors: HashMap<String, Cursor> = HashMap::new();
@@ -569,6 +572,11 @@ impl Runner {
             let (end, _) = self.run_group(ps, hosts, &mut cursors, &next, &group, &mut no_more, true).await;
             if end != PlayEnd::Continue {
                 return end;
+            }
+        }
+        for (h, names) in consumed {
+            if let Some(hr) = hosts.get_mut(&h) {
+                hr.notified.retain(|n| !names.contains(n));
             }
         }
         PlayEnd::Continue
