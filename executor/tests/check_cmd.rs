@@ -69,3 +69,27 @@ fn undefined_variable_in_a_template_file_names_variable_template_line_task_and_h
         "{err}"
     );
 }
+
+#[test]
+fn inventory_host_graph_and_limited_list_print_what_ansible_inventory_prints() {
+    let case = repo_root().join("tests/inventory/ini_basic");
+    let read = |name: &str| std::fs::read_to_string(case.join(name)).unwrap();
+
+    let out = dpctl(&case, &["inventory", "-i", "hosts.ini", "--host", "kafka1.example.com"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), read("expected-host-kafka1.example.com.json").trim_end());
+
+    let out = dpctl(&case, &["inventory", "-i", "hosts.ini", "--graph", "pipeline", "--vars"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim_end(), read("expected-graph-pipeline-vars.txt").trim_end());
+
+    // ansible-inventory --list --limit @limit.txt (tests/inventory/generate.sh)
+    let limited: serde_json::Value = serde_json::from_str(&read("expected-list-limited.json")).unwrap();
+    let expected = limited.as_array().unwrap().iter().find(|e| e["limit"] == "@limit.txt").unwrap()["list"].clone();
+    let out = dpctl(&case, &["inventory", "-i", "hosts.ini", "--list", "--limit", "@limit.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap(), expected);
+
+    let out = dpctl(&case, &["inventory", "-i", "hosts.ini", "--list", "--limit", "kafka[7]"]);
+    assert_eq!(out.status.code(), Some(1), "an out-of-range subscript fails, as in ansible-inventory");
+}
