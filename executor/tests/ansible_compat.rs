@@ -7,7 +7,7 @@
 //! run_once, delegate_to, with_* loops, loop_control, until/retries/delay, failed_when, ignore_errors,
 //! changed_when, check_mode, async/poll, block vars/rescue/always, include_vars, import/include tasks and roles,
 //! import_playbook, vars_files with inventory_dir, serial, strategy free, any_errors_fatal,
-//! max_fail_percentage) must leave the files and exit codes ansible-playbook left (its generate.sh).
+//! max_fail_percentage, args, k=v arguments, tags with --tags/--skip-tags, always and never) must leave the files and exit codes ansible-playbook left (its generate.sh).
 
 mod support;
 
@@ -93,10 +93,13 @@ fn play_and_task_keywords_leave_what_ansible_leaves() {
     let dir = repo_root().join("tests/ansible_compat/keywords");
     let root = tempfile::tempdir().unwrap();
     let mut got = String::new();
-    for pb in ["keywords.yml", "fatal.yml", "maxfail.yml"] {
-        let out = dpctl(&dir, &["playbook", pb, "-i", "inventory.ini", "-e", &format!("root={}", root.path().display())]);
-        got.push_str(&format!("{pb} exit {}\n", out.status.code().unwrap_or(-1)));
-        if pb == "keywords.yml" {
+    for run in ["keywords.yml", "fatal.yml", "maxfail.yml", "tags.yml --tags deploy --skip-tags skipme"] {
+        let root_arg = format!("root={}", root.path().display());
+        let mut args = vec!["playbook", "-i", "inventory.ini", "-e", &root_arg];
+        args.extend(run.split(' '));
+        let out = dpctl(&dir, &args);
+        got.push_str(&format!("{run} exit {}\n", out.status.code().unwrap_or(-1)));
+        if run == "keywords.yml" {
             assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
         }
     }
