@@ -7,7 +7,8 @@
 //! run_once, delegate_to, with_* loops, loop_control, until/retries/delay, failed_when, ignore_errors,
 //! changed_when, check_mode, async/poll, block vars/rescue/always, include_vars, import/include tasks and roles,
 //! import_playbook, vars_files with inventory_dir, serial, strategy free, any_errors_fatal,
-//! max_fail_percentage, args, k=v arguments, tags with --tags/--skip-tags, always and never) must leave the files and exit codes ansible-playbook left (its generate.sh).
+//! max_fail_percentage, args, k=v arguments, tags with --tags/--skip-tags, always and never) must leave the
+//! files and exit codes ansible-playbook left (its generate.sh).
 
 mod support;
 
