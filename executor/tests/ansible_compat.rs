@@ -94,7 +94,7 @@ fn play_and_task_keywords_leave_what_ansible_leaves() {
     let dir = repo_root().join("tests/ansible_compat/keywords");
     let root = tempfile::tempdir().unwrap();
     let mut got = String::new();
-    for run in ["keywords.yml", "fatal.yml", "maxfail.yml", "tags.yml --tags deploy --skip-tags skipme"] {
+    for run in ["keywords.yml", "fatal.yml", "maxfail.yml", "tags.yml --tags deploy --skip-tags skipme", "check.yml --check --diff"] {
         let root_arg = format!("root={}", root.path().display());
         let mut args = vec!["playbook", "-i", "inventory.ini", "-e", &root_arg];
         args.extend(run.split(' '));
