@@ -93,3 +93,19 @@ fn inventory_host_graph_and_limited_list_print_what_ansible_inventory_prints() {
     let out = dpctl(&case, &["inventory", "-i", "hosts.ini", "--list", "--limit", "kafka[7]"]);
     assert_eq!(out.status.code(), Some(1), "an out-of-range subscript fails, as in ansible-inventory");
 }
+
+#[test]
+fn render_limit_keeps_only_the_matching_hosts() {
+    let dir = repo_root().join("tests/playbooks/local_run");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = dpctl(
+        &dir,
+        &["render", "site.yml", "-i", "inventory.ini", "-e", "sandbox=/srv", "-l", "app*:!app1", "--out", out_dir.path().to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut hosts: Vec<String> =
+        std::fs::read_dir(out_dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    hosts.sort();
+    assert_eq!(hosts, ["app2", "app3"]);
+    assert!(out_dir.path().join("app3/srv/app3/etc/app.properties").is_file());
+}
