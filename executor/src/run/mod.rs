@@ -541,8 +541,11 @@ impl Runner {
             list.push(n);
         }
         let mut consumed: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+        // The same handler listed twice (a role included once per loop item) runs once per host.
+        let mut ran: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
         for next in list {
             let task = &next.task;
+            let at = task.action.span.to_string();
             let mut names = vec![task.name.clone().unwrap_or_default()];
             if let Some(role) = &task.role {
                 names.push(format!("{} : {}", role.name, task.name.clone().unwrap_or_default()));
@@ -553,7 +556,7 @@ impl Runner {
                 .filter(|h| {
                     hosts.get(*h).is_some_and(|hr| {
                         (hr.active() || (self.opts.force_handlers && !hr.unreachable)) && hr.notified.iter().any(|n| names.contains(n))
-                    })
+                    }) && !ran.contains(&((*h).clone(), at.clone()))
                 })
                 .cloned()
                 .collect();
@@ -566,6 +569,7 @@ impl Runner {
                     let matched = hr.notified.iter().filter(|n| names.contains(n)).cloned();
                     consumed.entry(h.clone()).or_default().extend(matched);
                 }
+                ran.insert((h.clone(), at.clone()));
             }
             let mut cursors: HashMap<String, Cursor> = HashMap::new();
             let mut no_more = handlers.clone();
