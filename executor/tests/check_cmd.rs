@@ -109,3 +109,20 @@ fn render_limit_keeps_only_the_matching_hosts() {
     assert_eq!(hosts, ["app2", "app3"]);
     assert!(out_dir.path().join("app3/srv/app3/etc/app.properties").is_file());
 }
+
+#[test]
+fn looped_include_tasks_see_their_item_in_render_and_in_a_run() {
+    let dir = repo_root().join("tests/playbooks/include_loop");
+    let rendered = tempfile::tempdir().unwrap();
+    let out = dpctl(&dir, &["render", "site.yml", "-i", "h1,", "-e", "out=/o", "--out", rendered.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(rendered.path().join("h1/o/raw.conf")).unwrap(), "topic=raw\n");
+    assert_eq!(std::fs::read_to_string(rendered.path().join("h1/o/valid.conf")).unwrap(), "topic=valid\n");
+
+    let written = tempfile::tempdir().unwrap();
+    let out_arg = format!("out={}", written.path().display());
+    let out = dpctl(&dir, &["playbook", "site.yml", "-i", "localhost,", "-c", "local", "-e", &out_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(std::fs::read_to_string(written.path().join("raw.conf")).unwrap(), "topic=raw\n");
+    assert_eq!(std::fs::read_to_string(written.path().join("valid.conf")).unwrap(), "topic=valid\n");
+}
