@@ -388,6 +388,7 @@ impl Exec<'_> {
             &task.action.span,
             &self.play().dir,
             &self.shared.load,
+            &self.play().roles_seen,
         ) {
             Ok(uses) => {
                 let mut items = Vec::new();
