@@ -4,6 +4,13 @@
 //! file, copy, template, lineinfile, blockinfile, replace, command, stat,
 //! cron, unarchive and user, then the executor-side modules.
 //! Needs root (the user module creates and removes `dpctlcompat`).
+//!
+//! tests/ansible_compat/keywords/: play and task keywords (sections and handler order, listen, environment,
+//! run_once, delegate_to, with_* loops, loop_control, until/retries/delay, failed_when, ignore_errors,
+//! changed_when, check_mode, async/poll, block vars/rescue/always, include_vars, import/include tasks and roles,
+//! import_playbook, vars_files with inventory_dir, serial, strategy free, any_errors_fatal,
+//! max_fail_percentage, args, k=v arguments, tags with --tags/--skip-tags, always and never) must leave the
+//! files and exit codes ansible-playbook left (its generate.sh).
 
 mod support;
 
@@ -70,4 +77,43 @@ fn files_and_results_match_ansible_on_first_and_second_run() {
     assert_eq!(std::fs::read_to_string(root.join("users.json")).unwrap(), expected("users.json"));
     assert_eq!(std::fs::read_to_string(root.join("controller.json")).unwrap(), expected("controller.json"));
     assert_eq!(std::fs::read_to_string(root.join("include_vars.json")).unwrap(), expected("include_vars.json"));
+}
+
+/// Every file under `root` as `== path` and its content, in byte order of the paths (as generate.sh lists them).
+fn listing(root: &Path) -> String {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.push((rel, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(root, root, &mut files);
+    files.sort();
+    files.into_iter().map(|(rel, text)| format!("== {rel}\n{text}")).collect()
+}
+
+#[test]
+fn play_and_task_keywords_leave_what_ansible_leaves() {
+    let dir = repo_root().join("tests/ansible_compat/keywords");
+    let root = tempfile::tempdir().unwrap();
+    let mut got = String::new();
+    for run in ["keywords.yml", "fatal.yml", "maxfail.yml", "tags.yml --tags deploy --skip-tags skipme", "check.yml --check --diff"] {
+        let root_arg = format!("root={}", root.path().display());
+        let mut args = vec!["playbook", "-i", "inventory.ini", "-e", &root_arg];
+        args.extend(run.split(' '));
+        let out = dpctl(&dir, &args);
+        got.push_str(&format!("{run} exit {}\n", out.status.code().unwrap_or(-1)));
+        if run == "keywords.yml" {
+            assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+        }
+    }
+    got.push_str(&listing(root.path()));
+    let want = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
+    assert_eq!(got, want);
 }

@@ -1,7 +1,7 @@
 //! The inventory as dpctl reads it, against what real ansible-core 2.19 printed for the same files.
 //!
 //! Each case lives in `tests/inventory/<case>/`; `tests/inventory/generate.sh` ran `ansible-inventory --list`,
-//! `--host`, `--graph` and `ansible PATTERN --list-hosts` there and committed the outputs (CI has no Ansible).
+//! `--host`, `--graph`, `--list --limit` and `ansible PATTERN --list-hosts` there and committed the outputs (CI has no Ansible).
 //! JSON is compared as values: object key order is free (Ansible sorts keys), list order is checked
 //! (host and child order is part of Ansible's behaviour).
 
@@ -84,6 +84,29 @@ fn check_case(name: &str) {
         let actual = inv.to_graph(&group, with_vars);
         if actual.trim_end() != expected.trim_end() {
             failures.push(format!("--graph {line} differs\n--- ansible\n{expected}\n--- dpctl\n{actual}"));
+        }
+    }
+
+    let limited_file = dir.join("expected-list-limited.json");
+    if limited_file.exists() {
+        let Value::Array(entries) = read_json(&limited_file) else { panic!("{}: not a list", limited_file.display()) };
+        for e in entries {
+            let limit = e["limit"].as_str().unwrap_or_default();
+            let limit = match limit.strip_prefix('@') {
+                Some(f) => format!("@{}", dir.join(f).display()),
+                None => limit.to_string(),
+            };
+            match (inv.to_list_json_limited(&limit), e.get("list")) {
+                (Ok((actual, _)), Some(expected)) if &actual == expected => {}
+                (Ok((actual, _)), Some(expected)) => failures.push(format!(
+                    "--list --limit {limit} differs\n--- ansible\n{}\n--- dpctl\n{}",
+                    pretty(expected),
+                    pretty(&actual)
+                )),
+                (Ok((actual, _)), None) => failures.push(format!("--list --limit {limit}: ansible failed, dpctl printed {actual}")),
+                (Err(_), None) => {}
+                (Err(d), Some(_)) => failures.push(format!("--list --limit {limit}: dpctl error {d}")),
+            }
         }
     }
 

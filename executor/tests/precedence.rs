@@ -1,5 +1,6 @@
 //! Variable precedence end to end: twelve levels, each variable defined at
-//! levels 1..N so it must come out as level N. The expected file was made by
+//! levels 1..N so it must come out as level N; also group vars all < parent < child,
+//! include_vars over task vars and under set_fact, and the `-e k=v` / `-e JSON` forms. The expected file was made by
 //! ansible-playbook 2.19 (tests/playbooks/precedence/generate.sh).
 
 mod support;
@@ -21,6 +22,10 @@ fn twelve_levels_resolve_as_ansible() {
             "@extra.yml",
             "-e",
             "out_dir=/out",
+            "-e",
+            "e_kv=extra_kv",
+            "-e",
+            r#"{"e_json": "extra_json"}"#,
             "--out",
             out_dir.path().to_str().unwrap(),
         ],
@@ -30,6 +35,34 @@ fn twelve_levels_resolve_as_ansible() {
     let want = std::fs::read_to_string(dir.join("expected/w1/prec.txt")).unwrap();
     assert_eq!(got, want);
     insta::assert_snapshot!(got);
+}
+
+#[test]
+fn levels_resolve_as_ansible_in_a_real_run_too() {
+    let dir = repo_root().join("tests/playbooks/precedence");
+    let out_dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(out_dir.path().join("w1")).unwrap();
+    let out_arg = format!("out_dir={}", out_dir.path().display());
+    let out = dpctl(
+        &dir,
+        &[
+            "playbook",
+            "site.yml",
+            "-i",
+            "inventory/hosts.ini",
+            "-e",
+            "@extra.yml",
+            "-e",
+            &out_arg,
+            "-e",
+            "e_kv=extra_kv",
+            "-e",
+            r#"{"e_json": "extra_json"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = std::fs::read_to_string(out_dir.path().join("w1/prec.txt")).unwrap();
+    assert_eq!(got, std::fs::read_to_string(dir.join("expected/w1/prec.txt")).unwrap());
 }
 
 #[test]

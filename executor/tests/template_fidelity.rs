@@ -1,6 +1,9 @@
 //! Template fidelity: every `tests/templates/<case>/template.j2`, rendered with the vars of
 //! `<case>/vars.yml`, must equal byte for byte the `expected.out` that real Ansible produced
-//! (see `tests/templates/generate.sh`).
+//! (see `tests/templates/generate.sh`). A case with its own `playbook.yml` and `inventory.ini`
+//! (hostvars, groups: they need an inventory) is rendered by `dpctl render`, as Ansible ran it.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +14,9 @@ fn cases_dir() -> PathBuf {
 }
 
 fn render_case(templar: &Templar, dir: &Path) -> Result<String, String> {
+    if dir.join("playbook.yml").exists() {
+        return render_playbook_case(dir);
+    }
     let (_, node) = dpctl::yaml::load_file(&dir.join("vars.yml")).map_err(|d| d.message.clone())?;
     let vars = match node.map(|n| n.to_value()) {
         Some(serde_json::Value::Object(m)) => m,
@@ -22,6 +28,37 @@ fn render_case(templar: &Templar, dir: &Path) -> Result<String, String> {
     templar.check_syntax("template.j2", &text).map_err(|e| format!("check_syntax rejects it: {e}"))?;
     let scope = Scope::new(vars).with_search_paths(vec![dir.to_path_buf()]);
     templar.render_template_file("template.j2", &text, &scope).map_err(|e| e.to_string())
+}
+
+/// `dpctl render playbook.yml -i inventory.ini`: the one file it writes is the case's output.
+fn render_playbook_case(dir: &Path) -> Result<String, String> {
+    let out = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut args = vec!["render", "playbook.yml", "--out", out.path().to_str().unwrap_or_default()];
+    if dir.join("inventory.ini").exists() {
+        args.extend(["-i", "inventory.ini"]);
+    }
+    let run = support::dpctl(dir, &args);
+    if !run.status.success() {
+        return Err(format!("dpctl render failed:\n{}", support::stderr(&run)));
+    }
+    let files: Vec<PathBuf> = walk(out.path());
+    match files.as_slice() {
+        [one] if one.ends_with("expected.out") => std::fs::read_to_string(one).map_err(|e| e.to_string()),
+        other => Err(format!("dpctl render wrote {other:?}, expected one expected.out")),
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
 }
 
 /// The first differing line, for a readable failure.

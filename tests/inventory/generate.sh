@@ -6,6 +6,8 @@
 #   host.list    (optional) host names for `ansible-inventory --host NAME`   -> expected-host-NAME.json
 #   graph.list   (optional) lines `GROUP` or `GROUP --vars` for `--graph`     -> expected-graph-GROUP[-vars].txt
 #   playbook_dir.list (optional) a directory passed as `--playbook-dir` (its group_vars/ and host_vars/)
+#   list_limit.list (optional) one LIMIT per line for `ansible-inventory --list --limit LIMIT`
+#                                                                          -> expected-list-limited.json
 #   pattern.list (optional) lines `PATTERN` or `PATTERN ||| LIMIT` for
 #             `ansible PATTERN --list-hosts [-l LIMIT]`                    -> expected-patterns.json
 # and always gets expected-list.json from `ansible-inventory --list`.
@@ -56,6 +58,25 @@ for case in "$here"/*/; do
       # shellcheck disable=SC2086
       "$venv/bin/ansible-inventory" "${args[@]}" --graph "$group" $flag > "$out" 2> /dev/null
     done < graph.list
+  fi
+  if [[ -f list_limit.list ]]; then
+    "$py" - "$venv/bin/ansible-inventory" "${args[@]}" <<'PY' > expected-list-limited.json
+import json, subprocess, sys
+inventory, inv_args = sys.argv[1], sys.argv[2:]
+results = []
+for limit in open("list_limit.list").read().splitlines():
+    if not limit.strip():
+        continue
+    p = subprocess.run([inventory, *inv_args, "--list", "--limit", limit], capture_output=True, text=True)
+    entry = {"limit": limit}
+    if p.returncode != 0:
+        entry["error"] = True
+    else:
+        entry["list"] = json.loads(p.stdout)
+    results.append(entry)
+json.dump(results, sys.stdout, indent=2)
+sys.stdout.write("\n")
+PY
   fi
   if [[ -f pattern.list ]]; then
     "$py" - "$venv/bin/ansible" "${args[@]}" <<'PY' > expected-patterns.json

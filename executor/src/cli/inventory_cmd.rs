@@ -43,7 +43,25 @@ pub fn run(a: InventoryArgs) -> anyhow::Result<ExitCode> {
     } else if let Some(group) = &a.graph {
         print!("{}", redact(&inventory.to_graph(group, a.vars)));
     } else {
-        println!("{}", redact(&crate::inventory::ansible_json_text(&inventory.to_list_json())));
+        let limit = match a.common.limit() {
+            Ok(l) => l,
+            Err(d) => {
+                eprintln!("{d}");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        let list = match limit.as_deref().map(|l| inventory.to_list_json_limited(l)) {
+            None => inventory.to_list_json(),
+            Some(Ok((list, warnings))) => {
+                warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+                list
+            }
+            Some(Err(d)) => {
+                eprintln!("{d}");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        println!("{}", redact(&crate::inventory::ansible_json_text(&list)));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -107,6 +107,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         strategy: None,
         max_fail_percentage: None,
         force_handlers: None,
+        roles_seen: Vec::new(),
         dir: std::env::current_dir().unwrap_or_default(),
     };
     let config = RunConfig {

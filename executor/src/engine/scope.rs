@@ -207,5 +207,10 @@ impl<'a> PlayScope<'a> {
 }
 
 fn absolute(p: &std::path::Path) -> PathBuf {
+    // `dpctl render site.yml` loads the play with dir "", which `std::path::absolute` refuses: it is the working
+    // directory (Ansible's playbook_dir is always absolute).
+    if p.as_os_str().is_empty() {
+        return std::env::current_dir().unwrap_or_default();
+    }
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }

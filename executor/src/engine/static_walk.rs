@@ -179,10 +179,10 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
         };
         let loop_var = task.loop_control.loop_var.clone().unwrap_or_else(|| "item".into());
         for (index, item) in items.into_iter().enumerate() {
+            let mut extra = Map::new();
             let scope = match &item {
                 None => scope.clone(),
                 Some(item) => {
-                    let mut extra = Map::new();
                     extra.insert(loop_var.clone(), item.clone());
                     if let Some(iv) = &task.loop_control.index_var {
                         extra.insert(iv.clone(), index.into());
@@ -210,18 +210,20 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
             self.apply_static_effects(task, &args, state, host, sink);
             visitor.task(self.ps, &VisitedTask { host, flat, scope: &scope, args: args.clone() }, sink);
             if modules::registry::canonical_name(&task.action.module) == "include_tasks" {
-                self.walk_include(host, flat, &args, inventory_vars, state, visitor, sink);
+                self.walk_include(host, flat, &args, &extra, inventory_vars, state, visitor, sink);
             }
         }
     }
 
-    /// Follow an `include_tasks` whose file name is known without running anything.
+    /// Follow an `include_tasks` whose file name is known without running anything; `loop_vars` (the include's
+    /// loop item) are seen by every included task, as in a run.
     #[allow(clippy::too_many_arguments)]
     fn walk_include(
         &self,
         host: &str,
         flat: &FlatTask<'_>,
         args: &Map<String, Value>,
+        loop_vars: &Vars,
         inventory_vars: &Vars,
         state: &mut HostState,
         visitor: &mut dyn Visitor,
@@ -252,15 +254,9 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
         // the include's vars and keywords apply to what it includes; its own `when` was evaluated already
         let mut inherited = task.inherited.clone();
         inherited.when.clear();
-        let wrapper = Block {
-            name: None,
-            span: task.span.clone(),
-            vars: task.vars.clone(),
-            block: items,
-            rescue: Vec::new(),
-            always: Vec::new(),
-            inherited,
-        };
+        let mut vars = task.vars.clone();
+        vars.extend(loop_vars.clone());
+        let wrapper = Block { name: None, span: task.span.clone(), vars, block: items, rescue: Vec::new(), always: Vec::new(), inherited };
         let mut stack = flat.blocks.clone();
         let mut flats = Vec::new();
         let wrapped = [Item::Block(Box::new(wrapper))];

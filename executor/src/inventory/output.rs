@@ -8,16 +8,35 @@ use super::data::ALL;
 use super::{remove_internal, Inventory};
 use crate::yaml::python_float;
 
+const ALL_PATTERN: &str = "all";
+
 impl Inventory {
     /// `ansible-inventory --list`: groups with `hosts`/`children` (empty ones left out; `all` lists no hosts)
     /// and `_meta.hostvars` for hosts that have variables.
     pub fn to_list_json(&self) -> Value {
+        self.list_json(None)
+    }
+
+    /// `ansible-inventory --list --limit LIMIT`: only the hosts the limit keeps; a group left without hosts or
+    /// children is left out (its parents still name it, as Ansible's output does). `--host` and `--graph`
+    /// ignore the limit in Ansible, and so in dpctl.
+    pub fn to_list_json_limited(&self, limit: &str) -> Result<(Value, Vec<String>), crate::diag::Diagnostic> {
+        let sel = self.select_limited(ALL_PATTERN, Some(limit))?;
+        let keep: HashSet<&str> = sel.hosts.iter().map(String::as_str).collect();
+        Ok((self.list_json(Some(&keep)), sel.warnings))
+    }
+
+    fn list_json(&self, keep: Option<&HashSet<&str>>) -> Value {
+        let kept = |name: &str| keep.is_none_or(|k| k.contains(name));
         let mut out = Map::new();
         let mut seen = HashSet::new();
-        self.format_group(ALL, &mut seen, &mut out);
+        self.format_group(ALL, &mut seen, &kept, &mut out);
         let mut hostvars = Map::new();
         for h in self.data.group_hosts(ALL) {
             let name = &self.data.hosts[h].name;
+            if !kept(name) {
+                continue;
+            }
             let vars = remove_internal(self.host_vars(name));
             if !vars.is_empty() {
                 hostvars.insert(name.clone(), Value::Object(vars));
@@ -27,11 +46,17 @@ impl Inventory {
         Value::Object(out)
     }
 
-    fn format_group(&self, g: usize, seen: &mut HashSet<usize>, out: &mut Map<String, Value>) {
+    fn format_group(&self, g: usize, seen: &mut HashSet<usize>, kept: &dyn Fn(&str) -> bool, out: &mut Map<String, Value>) {
         let group = &self.data.groups[g];
         let mut entry = Map::new();
         if g != ALL {
-            let hosts: Vec<Value> = group.hosts.iter().map(|&h| Value::String(self.data.hosts[h].name.clone())).collect();
+            let hosts: Vec<Value> = group
+                .hosts
+                .iter()
+                .map(|&h| &self.data.hosts[h].name)
+                .filter(|name| kept(name))
+                .map(|name| Value::String(name.clone()))
+                .collect();
             if !hosts.is_empty() {
                 entry.insert("hosts".into(), Value::Array(hosts));
             }
@@ -45,7 +70,7 @@ impl Inventory {
         }
         for &c in &group.children {
             if seen.insert(c) {
-                self.format_group(c, seen, out);
+                self.format_group(c, seen, kept, out);
             }
         }
     }

@@ -217,6 +217,7 @@ impl Loader {
             strategy: None,
             max_fail_percentage: None,
             force_handlers: None,
+            roles_seen: Vec::new(),
             dir: dir.to_path_buf(),
         };
         let scope = TaskScope { dir: dir.to_path_buf(), role: None, playbook_dir: dir.to_path_buf() };
@@ -284,6 +285,7 @@ impl Loader {
         }
         handlers.append(&mut play.handlers);
         play.handlers = handlers;
+        play.roles_seen = self.roles.seen().to_vec();
         Some(play)
     }
 
@@ -738,6 +740,7 @@ pub fn load_task_file(
 }
 
 /// Load a role at run time (`include_role`), with its dependencies.
+#[allow(clippy::too_many_arguments)]
 pub fn load_role_runtime(
     name: &str,
     params: Vars,
@@ -745,8 +748,10 @@ pub fn load_role_runtime(
     at: &crate::source::Span,
     playbook_dir: &Path,
     opts: &LoadOptions,
+    roles_seen: &[(std::path::PathBuf, Value)],
 ) -> Result<Vec<RoleUse>, Diagnostics> {
     let mut loader = Loader::new(opts.clone());
+    loader.roles.continue_play(roles_seen.to_vec());
     let scope = TaskScope { dir: playbook_dir.to_path_buf(), role: None, playbook_dir: playbook_dir.to_path_buf() };
     let uses = loader.load_role(name, params, tasks_from, at, &scope);
     loader.diags.into_result(uses)

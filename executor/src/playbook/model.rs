@@ -196,6 +196,9 @@ pub struct Play {
     pub strategy: Option<Value>,
     pub max_fail_percentage: Option<Value>,
     pub force_handlers: Option<Value>,
+    /// The roles (path, parameters) that `roles:` and `import_role` used, dependencies included: a role
+    /// included at run time does not run those dependencies again (Ansible runs a role once per play).
+    pub roles_seen: Vec<(PathBuf, Value)>,
     /// The directory of the playbook file the play is in.
     pub dir: PathBuf,
 }

@@ -18,12 +18,27 @@ pub(crate) struct RoleLoader {
     seen: Vec<(PathBuf, Value)>,
     /// Roles being loaded (dependency cycle detection).
     stack: Vec<PathBuf>,
+    /// The next role loaded runs even if already seen (`include_role` of a role the play used).
+    run_next_anyway: bool,
 }
 
 impl RoleLoader {
     pub fn start_play(&mut self) {
         self.seen.clear();
         self.stack.clear();
+    }
+
+    /// The roles used so far in this play.
+    pub fn seen(&self) -> &[(PathBuf, Value)] {
+        &self.seen
+    }
+
+    /// Go on with a play whose roles were loaded before (`include_role` at run time): its dependencies that
+    /// already ran are skipped, the included role itself is not.
+    pub fn continue_play(&mut self, seen: Vec<(PathBuf, Value)>) {
+        self.seen = seen;
+        self.stack.clear();
+        self.run_next_anyway = true;
     }
 
     pub fn load(&mut self, l: &mut Loader, name: &str, params: Vars, tasks_from: &str, at: &Span, scope: &TaskScope) -> Vec<RoleUse> {
@@ -39,7 +54,8 @@ impl RoleLoader {
         let meta = read_vars_file(l, &path.join("meta"), "main", at);
         let allow_duplicates = meta.get("allow_duplicates").and_then(Value::as_bool).unwrap_or(false);
         let key = (path.clone(), Value::Object(params.clone()));
-        if tasks_from == "main" && !allow_duplicates && self.seen.contains(&key) {
+        let run_anyway = std::mem::take(&mut self.run_next_anyway);
+        if tasks_from == "main" && !allow_duplicates && !run_anyway && self.seen.contains(&key) {
             return Vec::new();
         }
         self.seen.push(key);

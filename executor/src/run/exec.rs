@@ -154,6 +154,7 @@ impl Exec<'_> {
                 Ok(false) => {
                     let mut m = Map::new();
                     m.insert("changed".into(), false.into());
+                    m.insert("skipped".into(), true.into());
                     m.insert("false_condition".into(), cond.value.clone());
                     m.insert("skip_reason".into(), "Conditional result was False".into());
                     return skipped(m);
@@ -196,6 +197,8 @@ impl Exec<'_> {
         let loop_var = task.loop_control.loop_var.clone().unwrap_or_else(|| "item".into());
         let mut results = Vec::new();
         let mut effect = Effect::None;
+        // `include_tasks`/`include_role` with a loop include the file once per item, each seeing its own item.
+        let mut included = IncludedItems::default();
         let pause = task.loop_control.pause.as_ref().and_then(Value::as_f64).unwrap_or(0.0);
         for (i, item) in items.iter().enumerate() {
             if i > 0 && pause > 0.0 {
@@ -215,10 +218,15 @@ impl Exec<'_> {
             let mut out = self.run_item(host, task, chain, &item_scope).await;
             out.result.insert(loop_var.clone(), item.clone());
             out.result.insert("ansible_loop_var".into(), loop_var.clone().into());
-            if !matches!(out.effect, Effect::None) {
-                effect = out.effect;
+            match std::mem::take(&mut out.effect) {
+                Effect::None => {}
+                Effect::Include { items, ctx, handlers } => included.push(items, ctx, &extra, &handlers),
+                other => effect = other,
             }
             results.push(Value::Object(out.result));
+        }
+        if let Some(include) = included.into_effect() {
+            effect = include;
         }
         let any = |k: &str| results.iter().any(|r| truthy(r.get(k)));
         let all_skipped = !results.is_empty() && results.iter().all(|r| truthy(r.get("skipped")));
@@ -400,6 +408,7 @@ impl Exec<'_> {
             &task.action.span,
             &self.play().dir,
             &self.shared.load,
+            &self.play().roles_seen,
         ) {
             Ok(uses) => {
                 let mut items = Vec::new();
@@ -621,6 +630,32 @@ impl Exec<'_> {
 }
 
 /// An include task's keywords (when, tags, become, vars) apply to the included tasks.
+/// The lists a looped include brought in, one per item, each wrapped in a block whose vars hold that item.
+#[derive(Default)]
+struct IncludedItems {
+    blocks: Vec<RtItem>,
+    handlers: Vec<RtItem>,
+}
+
+impl IncludedItems {
+    fn push(&mut self, items: Arc<Vec<RtItem>>, ctx: Option<Arc<BlockCtx>>, loop_vars: &Vars, handlers: &[RtItem]) {
+        let mut ctx = ctx.map(|c| BlockCtx { vars: c.vars.clone(), inherited: c.inherited.clone() }).unwrap_or_default();
+        ctx.vars.extend(loop_vars.clone());
+        let empty = Arc::new(Vec::new());
+        self.blocks.push(RtItem::Block(Arc::new(rtree::RtBlock {
+            ctx: Arc::new(ctx),
+            block: items,
+            rescue: empty.clone(),
+            always: empty,
+        })));
+        self.handlers.extend(handlers.iter().cloned());
+    }
+
+    fn into_effect(self) -> Option<Effect> {
+        (!self.blocks.is_empty()).then(|| Effect::Include { items: Arc::new(self.blocks), ctx: None, handlers: Arc::new(self.handlers) })
+    }
+}
+
 fn include_ctx(task: &Task) -> Option<Arc<BlockCtx>> {
     let mut inherited = task.inherited.clone();
     // its own `when` was already evaluated for the include itself

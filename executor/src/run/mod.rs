@@ -547,8 +547,12 @@ impl Runner {
         while let Some(n) = cursor_all.next_task() {
             list.push(n);
         }
+        let mut consumed: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+        // The same handler listed twice (a role included once per loop item) runs once per host.
+        let mut ran: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
         for next in list {
             let task = &next.task;
+            let at = task.action.span.to_string();
             let mut names = vec![task.name.clone().unwrap_or_default()];
             if let Some(role) = &task.role {
                 names.push(format!("{} : {}", role.name, task.name.clone().unwrap_or_default()));
@@ -559,23 +563,31 @@ impl Runner {
                 .filter(|h| {
                     hosts.get(*h).is_some_and(|hr| {
                         (hr.active() || (self.opts.force_handlers && !hr.unreachable)) && hr.notified.iter().any(|n| names.contains(n))
-                    })
+                    }) && !ran.contains(&((*h).clone(), at.clone()))
                 })
                 .cloned()
                 .collect();
             if group.is_empty() {
                 continue;
             }
+            // A notification stays pending until the flush ends: every handler with that name or `listen` topic runs.
             for h in &group {
-                if let Some(hr) = hosts.get_mut(h) {
-                    hr.notified.retain(|n| !names.contains(n));
+                if let Some(hr) = hosts.get(h) {
+                    let matched = hr.notified.iter().filter(|n| names.contains(n)).cloned();
+                    consumed.entry(h.clone()).or_default().extend(matched);
                 }
+                ran.insert((h.clone(), at.clone()));
             }
             let mut cursors: HashMap<String, Cursor> = HashMap::new();
             let mut no_more = handlers.clone();
             let (end, _) = self.run_group(ps, hosts, &mut cursors, &next, &group, &mut no_more, true).await;
             if end != PlayEnd::Continue {
                 return end;
+            }
+        }
+        for (h, names) in consumed {
+            if let Some(hr) = hosts.get_mut(&h) {
+                hr.notified.retain(|n| !names.contains(n));
             }
         }
         PlayEnd::Continue

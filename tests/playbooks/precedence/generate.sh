@@ -6,7 +6,7 @@ ANSIBLE=${ANSIBLE_PLAYBOOK:-/opt/ansible-venv/bin/ansible-playbook}
 out=$(mktemp -d)
 mkdir -p "$out/w1"
 ANSIBLE_PYTHON_INTERPRETER=${ANSIBLE_PYTHON_INTERPRETER:-$(dirname "$ANSIBLE")/python} \
-  "$ANSIBLE" -i inventory/hosts.ini site.yml -e out_dir="$out" -e @extra.yml >/dev/null
+  "$ANSIBLE" -i inventory/hosts.ini site.yml -e out_dir="$out" -e @extra.yml -e e_kv=extra_kv -e '{"e_json": "extra_json"}' >/dev/null
 mkdir -p expected/w1
 cp "$out/w1/prec.txt" expected/w1/prec.txt
 rm -rf "$out"

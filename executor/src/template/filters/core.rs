@@ -1,6 +1,6 @@
 //! Value-level filters: default, bool, int, float, string, ternary, mandatory, type_debug.
 
-use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
 use super::super::pyrepr;
@@ -18,14 +18,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("join", join);
 }
 
-/// Jinja's `default(value, default_value='', boolean=False)`.
-fn default(value: &Value, default_value: Option<Value>, boolean: Option<bool>, kwargs: Kwargs) -> Result<Value, Error> {
-    let default_value = match default_value {
-        Some(v) => v,
+/// Jinja's `default(value, default_value='', boolean=False)`. The default is taken as given, even when it is
+/// undefined or none (`x | default(y) | default('z')`, `x | default(none)`): `Option<Value>` would turn both into "".
+fn default(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    if args.len() > 2 {
+        return Err(Error::new(ErrorKind::TooManyArguments, "default takes at most 2 arguments"));
+    }
+    let default_value = match args.first() {
+        Some(v) => v.clone(),
         None => kwargs.get::<Option<Value>>("default_value")?.unwrap_or_else(|| Value::from("")),
     };
-    let boolean = match boolean {
-        Some(b) => b,
+    let boolean = match args.get(1) {
+        Some(b) => b.is_true(),
         None => kwargs.get::<Option<bool>>("boolean")?.unwrap_or(false),
     };
     kwargs.assert_all_used()?;

@@ -12,7 +12,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("regex_search", regex_search);
     env.add_filter("regex_findall", regex_findall);
-    env.add_filter("regex_escape", |s: &Value| regex::escape(&text_of(s)));
+    env.add_filter("regex_escape", regex_escape);
     env.add_filter("quote", quote);
     env.add_filter("comment", comment);
     env.add_filter("b64encode", |s: &Value| base64::engine::general_purpose::STANDARD.encode(text_of(s)));
@@ -507,4 +507,31 @@ fn normpath(p: &str) -> String {
     } else {
         out
     }
+}
+
+/// Ansible's `regex_escape(re_type='python')`: Python's `re.escape` (which, unlike `regex::escape`, also escapes
+/// whitespace), or for `posix_basic` a backslash before each of `].[^$*\\`.
+fn regex_escape(value: &Value, re_type: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let re_type = match re_type {
+        Some(t) => t,
+        None => kwargs.get::<Option<String>>("re_type")?.unwrap_or_else(|| "python".into()),
+    };
+    kwargs.assert_all_used()?;
+    let text = text_of(value);
+    let special: &[char] = match re_type.as_str() {
+        "python" => &[
+            '(', ')', '[', ']', '{', '}', '?', '*', '+', '-', '|', '^', '$', '\\', '.', '&', '~', '#', ' ', '\t', '\n', '\r', '\x0b',
+            '\x0c',
+        ],
+        "posix_basic" => &[']', '.', '[', '^', '$', '*', '\\'],
+        other => return Err(fail(format!("Regex type ({other}) not yet implemented or invalid"))),
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if special.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Ok(out)
 }
