@@ -189,6 +189,75 @@ fn start_at_task_and_tags_select_tasks() {
     assert_eq!(counts, "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0");
 }
 
+/// A looped task prints one line per item, and its `when` is evaluated per
+/// item (it may use `item`); includes print `included: … for host` and count
+/// once per included file. Every expected line and the recap are what
+/// ansible-playbook 2.19 printed for this playbook (its `[ERROR]` banner and
+/// the failed item's JSON, which carries times, aside).
+#[test]
+fn loop_items_print_a_line_each_and_when_sees_the_item() {
+    let (dir, _) = local_play(
+        "items.yml",
+        r#"
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: "true"
+      loop: [a, b]
+      when: item == 'a'
+    - command: "true"
+      loop: [a]
+      when: item == 'z'
+    - command: "{{ item.cmd }}"
+      loop: [{cmd: "true", n: 1, b: true, x: null, s: "it's"}, {cmd: "false", l: [1, "a"]}]
+      ignore_errors: true
+    - debug: msg=hi
+      loop: [1]
+      loop_control: {label: "lab {{ item }}"}
+    - command: "true"
+      loop: []
+    - include_tasks: inc.yml
+      loop: [a, b, c]
+      when: item != 'c'
+    - include_role: {name: r}
+"#,
+    );
+    std::fs::write(dir.path().join("inc.yml"), "- debug: msg=\"in {{ item }}\"\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("roles/r/tasks")).unwrap();
+    std::fs::write(dir.path().join("roles/r/tasks/main.yml"), "- debug: msg=role\n").unwrap();
+    support::ensure_agent();
+    let out = dpctl(dir.path(), &["playbook", "items.yml", "-i", "inventory.ini"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let inc = std::path::absolute(dir.path().join("inc.yml")).unwrap();
+    let inc = inc.display();
+    let expected = [
+        "changed: [localhost] => (item=a)".to_string(),
+        "skipping: [localhost] => (item=b) ".into(),
+        "skipping: [localhost] => (item=a) ".into(),
+        "skipping: [localhost]".into(),
+        r#"changed: [localhost] => (item={'cmd': 'true', 'n': 1, 'b': True, 'x': None, 's': "it's"})"#.into(),
+        "failed: [localhost] (item={'cmd': 'false', 'l': [1, 'a']}) => {".into(),
+        "...ignoring".into(),
+        "ok: [localhost] => (item=lab 1) => {".into(),
+        "    \"msg\": \"hi\"".into(),
+        "skipping: [localhost]".into(),
+        "skipping: [localhost] => (item=c) ".into(),
+        format!("included: {inc} for localhost => (item=a)"),
+        format!("included: {inc} for localhost => (item=b)"),
+        "TASK [include_role : r] ********************************************************".into(),
+        "included: r for localhost".into(),
+    ];
+    let mut rest = text.lines();
+    for want in &expected {
+        assert!(rest.any(|l| l == want || want.ends_with('{') && l.starts_with(want.as_str())), "no line {want:?} in order in:\n{text}");
+    }
+    assert_eq!(recap(&text, "localhost"), "ok=9 changed=2 unreachable=0 failed=0 skipped=2 rescued=0 ignored=1", "{text}");
+    // `dpctl check` evaluates the conditions per item too (it reported `item` as undefined).
+    let check = dpctl(dir.path(), &["check", "items.yml", "-i", "inventory.ini"]);
+    assert_eq!(check.status.code(), Some(0), "{}{}", stdout(&check), stderr(&check));
+}
+
 /// `module_defaults` on play, block and task: the innermost entry for a
 /// module replaces the outer one, task arguments win, names may be
 /// qualified. The modes are what ansible-playbook 2.19 left for this playbook.

@@ -157,7 +157,8 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
     ) {
         let task = flat.task;
         let scope = self.ps.scope(host, state, Some(flat.task), &flat.block_vars(), inventory_vars, &Map::new());
-        if self.conditions(host, flat, &scope, sink) == Some(false) {
+        // With a loop the conditions are evaluated per item, as in a run (they may use `item`).
+        if task.loop_.is_none() && self.conditions(host, flat, &scope, sink) == Some(false) {
             return;
         }
         let items: Vec<Option<Value>> = match &task.loop_ {
@@ -187,7 +188,11 @@ impl<'p, 'a> StaticWalker<'p, 'a> {
                     if let Some(iv) = &task.loop_control.index_var {
                         extra.insert(iv.clone(), index.into());
                     }
-                    self.ps.scope(host, state, Some(flat.task), &flat.block_vars(), inventory_vars, &extra)
+                    let scope = self.ps.scope(host, state, Some(flat.task), &flat.block_vars(), inventory_vars, &extra);
+                    if self.conditions(host, flat, &scope, sink) == Some(false) {
+                        continue;
+                    }
+                    scope
                 }
             };
             let layers =

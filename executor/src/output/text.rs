@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{diff, Output, OutputOptions};
-use crate::run::result::{HostResult, HostStats, Status};
+use crate::run::result::{HostResult, HostStats, ItemLine, Status};
 
 pub struct TextOutput<W: Write + Send> {
     out: W,
@@ -33,6 +33,50 @@ fn status_word(r: &HostResult) -> &'static str {
         Status::Failed => "fatal",
         Status::Skipped => "skipping",
         Status::Unreachable => "fatal",
+    }
+}
+
+impl<W: Write + Send> TextOutput<W> {
+    /// A looped task: one line per item, as Ansible's default callback
+    /// prints them; then `skipping` when every item was skipped.
+    fn item_lines(&mut self, r: &HostResult, host: &str) {
+        let results = r.result.get("results").and_then(Value::as_array);
+        // Ansible prints an include's `included:` lines after the other items' lines.
+        let (includes, others): (Vec<&ItemLine>, Vec<&ItemLine>) = r.items.iter().partition(|l| l.included.is_some());
+        for line in others.into_iter().chain(includes) {
+            let label = if r.no_log { "(censored due to no_log)" } else { line.label.as_str() };
+            let item = results.and_then(|a| a.get(line.index)).and_then(Value::as_object);
+            let detail = || -> String {
+                let changed = item.and_then(|m| m.get("changed")).cloned().unwrap_or(Value::Bool(false));
+                if r.no_log {
+                    serde_json::json!({"censored": crate::secrets::NO_LOG_MESSAGE, "changed": changed}).to_string()
+                } else {
+                    item.map(|m| Value::Object(m.clone())).unwrap_or(Value::Null).to_string()
+                }
+            };
+            if let Some(what) = &line.included {
+                let _ = writeln!(self.out, "included: {what} for {host} => (item={label})");
+                continue;
+            }
+            let _ = match line.status {
+                Status::Failed | Status::Unreachable => writeln!(self.out, "failed: [{host}] (item={label}) => {}", detail()),
+                Status::Skipped => writeln!(self.out, "skipping: [{host}] => (item={label}) "),
+                Status::Ok | Status::Changed => {
+                    let word = if line.status == Status::Changed { "changed" } else { "ok" };
+                    match (&line.shown, r.no_log) {
+                        (Some(shown), false) => writeln!(self.out, "{word}: [{host}] => (item={label}) => {}", pretty_sorted(shown)),
+                        _ if self.opts.verbosity > 0 => writeln!(self.out, "{word}: [{host}] => (item={label}) => {}", detail()),
+                        _ => writeln!(self.out, "{word}: [{host}] => (item={label})"),
+                    }
+                }
+            };
+        }
+        if r.status == Status::Skipped {
+            let _ = writeln!(self.out, "skipping: [{host}]");
+        }
+        if r.ignored {
+            let _ = writeln!(self.out, "...ignoring");
+        }
     }
 }
 
@@ -61,6 +105,14 @@ impl<W: Write + Send> Output for TextOutput<W> {
         };
         let word = status_word(r);
         let failed = matches!(r.status, Status::Failed | Status::Unreachable);
+        if !r.items.is_empty() {
+            self.item_lines(r, &host);
+            return;
+        }
+        if let (Some(what), Status::Ok) = (&r.included, r.status) {
+            let _ = writeln!(self.out, "included: {what} for {host}");
+            return;
+        }
         if let (Some(shown), false) = (&r.shown, r.no_log) {
             let _ = writeln!(self.out, "{word}: [{host}] => {}", pretty_sorted(shown));
             return;

@@ -144,7 +144,13 @@ impl Task {
 
     /// The name shown in output: the task's name, else the module name (as Ansible).
     pub fn display_name(&self) -> String {
-        let base = self.name.clone().unwrap_or_else(|| self.action.module.clone());
+        let base = self.name.clone().unwrap_or_else(|| match self.action.args.get("name").and_then(Value::as_str) {
+            // Ansible names an unnamed include_role after its role: `include_role : kafka`.
+            Some(role) if modules::registry::canonical_name(&self.action.module) == "include_role" => {
+                format!("{} : {role}", self.action.module)
+            }
+            _ => self.action.module.clone(),
+        });
         match &self.role {
             Some(r) => format!("{} : {}", r.name, base),
             None => base,

@@ -13,7 +13,7 @@ use super::async_task::{self, AsyncSpec};
 use super::controller;
 use super::host::HostRun;
 use super::keywords;
-use super::result::{HostResult, Status};
+use super::result::{debug_view, item_label, HostResult, ItemLine, Status};
 use super::rtree::{self, BlockCtx, Chain, RtItem};
 use super::Shared;
 use crate::connection::ConnParams;
@@ -32,6 +32,8 @@ pub enum Effect {
         items: Arc<Vec<RtItem>>,
         ctx: Option<Arc<BlockCtx>>,
         handlers: Arc<Vec<RtItem>>,
+        /// What `included: … for host` names: the file's path, or the role.
+        label: String,
     },
     FlushHandlers,
     EndPlay,
@@ -136,11 +138,10 @@ impl Exec<'_> {
         outcome
     }
 
-    async fn run_inner(&self, host: &mut HostRun, task: &Task, chain: &Chain, scope: &Scope) -> TaskOutcome {
-        let name = host.name.clone();
-        let skipped =
-            |reason: Map<String, Value>| TaskOutcome { result: HostResult::new(&name, Status::Skipped, reason), effect: Effect::None };
-        // conditions: the play's, the blocks', then the task's own
+    /// The play's, the blocks', then the task's own conditions. `Err` holds
+    /// the result of a task they stop: skipped, or failed when one cannot be
+    /// evaluated.
+    fn conditions(&self, task: &Task, chain: &Chain, scope: &Scope) -> Result<(), Map<String, Value>> {
         let conds =
             self.play().inherited.when.iter().chain(chain.iter().flat_map(|b| b.inherited.when.iter())).chain(task.inherited.when.iter());
         for cond in conds {
@@ -157,12 +158,25 @@ impl Exec<'_> {
                     m.insert("skipped".into(), true.into());
                     m.insert("false_condition".into(), cond.value.clone());
                     m.insert("skip_reason".into(), "Conditional result was False".into());
-                    return skipped(m);
+                    return Err(m);
                 }
                 Err(e) => {
-                    let out = failed(format!("The conditional check '{}' failed. The error was: {e}", cond.value.as_str().unwrap_or("")));
-                    return TaskOutcome { result: HostResult::new(&name, Status::Failed, out.result), effect: Effect::None };
+                    return Err(
+                        failed(format!("The conditional check '{}' failed. The error was: {e}", cond.value.as_str().unwrap_or(""))).result
+                    )
                 }
+            }
+        }
+        Ok(())
+    }
+
+    async fn run_inner(&self, host: &mut HostRun, task: &Task, chain: &Chain, scope: &Scope) -> TaskOutcome {
+        let name = host.name.clone();
+        // With a loop, Ansible evaluates the conditions once per item (they may use `item`).
+        if task.loop_.is_none() {
+            if let Err(result) = self.conditions(task, chain, scope) {
+                let status = status_of(&result);
+                return TaskOutcome { result: HostResult::new(&name, status, result), effect: Effect::None };
             }
         }
         let Some(lp) = &task.loop_ else {
@@ -170,6 +184,9 @@ impl Exec<'_> {
             let status = status_of(&out.result);
             let mut r = HostResult::new(&name, status, out.result);
             r.delegated = self.delegate_name(task, chain, scope);
+            if let Effect::Include { label, .. } = &out.effect {
+                r.included = Some(label.clone());
+            }
             match modules::registry::canonical_name(&task.action.module) {
                 "debug" if status == Status::Ok => r.show_as_debug(),
                 "meta" => r.silent = status == Status::Ok,
@@ -196,6 +213,8 @@ impl Exec<'_> {
         };
         let loop_var = task.loop_control.loop_var.clone().unwrap_or_else(|| "item".into());
         let mut results = Vec::new();
+        let mut lines = Vec::new();
+        let is_debug = modules::registry::canonical_name(&task.action.module) == "debug";
         let mut effect = Effect::None;
         // `include_tasks`/`include_role` with a loop include the file once per item, each seeing its own item.
         let mut included = IncludedItems::default();
@@ -215,14 +234,28 @@ impl Exec<'_> {
                        "revindex": items.len() - i, "revindex0": items.len() - i - 1}),
             );
             let item_scope = self.scope(host, task, chain, &extra);
-            let mut out = self.run_item(host, task, chain, &item_scope).await;
+            let mut included_label = None;
+            let mut out = match self.conditions(task, chain, &item_scope) {
+                Ok(()) => self.run_item(host, task, chain, &item_scope).await,
+                Err(result) => ItemOutcome { result, effect: Effect::None },
+            };
             out.result.insert(loop_var.clone(), item.clone());
             out.result.insert("ansible_loop_var".into(), loop_var.clone().into());
             match std::mem::take(&mut out.effect) {
                 Effect::None => {}
-                Effect::Include { items, ctx, handlers } => included.push(items, ctx, &extra, &handlers),
+                Effect::Include { items, ctx, handlers, label } => {
+                    included_label = Some(label);
+                    included.push(items, ctx, &extra, &handlers)
+                }
                 other => effect = other,
             }
+            let label = match &task.loop_control.label {
+                Some(l) => self.templar().render_value(l, &item_scope).unwrap_or_else(|_| l.clone()),
+                None => item.clone(),
+            };
+            let status = status_of(&out.result);
+            let shown = (is_debug && status == Status::Ok).then(|| debug_view(&out.result));
+            lines.push(ItemLine { status, label: item_label(&label), shown, index: i, included: included_label });
             results.push(Value::Object(out.result));
         }
         if let Some(include) = included.into_effect() {
@@ -246,6 +279,7 @@ impl Exec<'_> {
         let status = status_of(&m);
         let mut r = HostResult::new(&name, status, m);
         r.delegated = self.delegate_name(task, chain, scope);
+        r.items = lines;
         TaskOutcome { result: r, effect }
     }
 
@@ -392,7 +426,12 @@ impl Exec<'_> {
         match crate::playbook::load_task_file(&path, task.role.clone(), &self.play().dir, &self.shared.load) {
             Ok(items) => ItemOutcome {
                 result: json!({"changed": false, "include": file}).as_object().cloned().unwrap_or_default(),
-                effect: Effect::Include { items: rtree::build(&items), ctx: include_ctx(task), handlers: Arc::new(Vec::new()) },
+                effect: Effect::Include {
+                    items: rtree::build(&items),
+                    ctx: include_ctx(task),
+                    handlers: Arc::new(Vec::new()),
+                    label: std::path::absolute(&path).unwrap_or(path.clone()).display().to_string(),
+                },
             },
             Err(d) => failed(d.to_string()),
         }
@@ -419,7 +458,12 @@ impl Exec<'_> {
                 }
                 ItemOutcome {
                     result: json!({"changed": false, "include_role": name}).as_object().cloned().unwrap_or_default(),
-                    effect: Effect::Include { items: rtree::build(&items), ctx: include_ctx(task), handlers: rtree::build(&handlers) },
+                    effect: Effect::Include {
+                        items: rtree::build(&items),
+                        ctx: include_ctx(task),
+                        handlers: rtree::build(&handlers),
+                        label: name.to_string(),
+                    },
                 }
             }
             Err(d) => failed(d.to_string()),
@@ -652,7 +696,12 @@ impl IncludedItems {
     }
 
     fn into_effect(self) -> Option<Effect> {
-        (!self.blocks.is_empty()).then(|| Effect::Include { items: Arc::new(self.blocks), ctx: None, handlers: Arc::new(self.handlers) })
+        (!self.blocks.is_empty()).then(|| Effect::Include {
+            items: Arc::new(self.blocks),
+            ctx: None,
+            handlers: Arc::new(self.handlers),
+            label: String::new(),
+        })
     }
 }
 

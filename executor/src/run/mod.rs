@@ -486,7 +486,7 @@ impl Runner {
             self.out().host_result(r);
         }
         match outcome.effect {
-            Effect::Include { items, ctx, handlers: extra } => {
+            Effect::Include { items, ctx, handlers: extra, .. } => {
                 if let Some(c) = cursors.get_mut(&hr.name) {
                     c.push_included(items, &Arc::new(Vec::new()), ctx);
                 }

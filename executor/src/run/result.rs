@@ -37,6 +37,26 @@ pub struct HostResult {
     /// Neither printed nor counted in the recap: a `meta` task, which
     /// ansible-playbook shows only as its TASK banner.
     pub silent: bool,
+    /// A looped task's items, each printed on its own line as Ansible does
+    /// (`changed: [h] => (item=a)`); empty for a task without a loop.
+    pub items: Vec<ItemLine>,
+    /// An `include_tasks`/`include_role` that included this (file or role),
+    /// printed as `included: … for host`.
+    pub included: Option<String>,
+}
+
+/// One loop item as the text output prints it. `index` points into the
+/// task result's `results` list.
+#[derive(Debug, Clone)]
+pub struct ItemLine {
+    pub status: Status,
+    /// `loop_control.label` or the item, as Python prints it.
+    pub label: String,
+    /// The `debug` view of this item's result.
+    pub shown: Option<Value>,
+    pub index: usize,
+    /// The file or role this item included.
+    pub included: Option<String>,
 }
 
 impl HostResult {
@@ -52,6 +72,8 @@ impl HostResult {
             no_log: false,
             shown: None,
             silent: false,
+            items: Vec::new(),
+            included: None,
         }
     }
 
@@ -59,18 +81,82 @@ impl HostResult {
     /// only the message (and warnings), else the variable without the
     /// bookkeeping keys.
     pub fn show_as_debug(&mut self) {
-        const HIDDEN: &[&str] =
-            &["changed", "failed", "skipped", "invocation", "skip_reason", "ansible_loop_var", "ansible_index_var", "ansible_loop"];
-        let view: Map<String, Value> = if self.result.contains_key("msg") {
-            self.result.iter().filter(|(k, _)| *k == "msg").map(|(k, v)| (k.clone(), v.clone())).collect()
-        } else {
-            self.result.iter().filter(|(k, _)| !HIDDEN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
-        };
-        self.shown = Some(Value::Object(view));
+        self.shown = Some(debug_view(&self.result));
     }
 
     pub fn msg(&self) -> Option<&str> {
         self.result.get("msg").and_then(Value::as_str)
+    }
+}
+
+/// What Ansible's default callback prints for a `debug` result: with `msg`
+/// only the message, else the variable without the bookkeeping keys.
+pub fn debug_view(result: &Map<String, Value>) -> Value {
+    const HIDDEN: &[&str] = &[
+        "changed",
+        "failed",
+        "skipped",
+        "invocation",
+        "skip_reason",
+        "ansible_loop_var",
+        "ansible_index_var",
+        "ansible_loop",
+        "_ansible_item_label",
+    ];
+    let view: Map<String, Value> = if result.contains_key("msg") {
+        result.iter().filter(|(k, _)| *k == "msg").map(|(k, v)| (k.clone(), v.clone())).collect()
+    } else {
+        result.iter().filter(|(k, _)| !HIDDEN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    Value::Object(view)
+}
+
+/// A loop item's label as Ansible prints it: a string as it is, anything
+/// else as Python's `repr` (`{'a': 1, 'b': True}`).
+pub fn item_label(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => python_repr(other),
+    }
+}
+
+fn python_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            // Python quotes with ' unless the text has a ' and no ".
+            let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push(q);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '\r' => out.push_str("\\r"),
+                    c if c == q => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(q);
+            out
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => {
+            format!(
+                "{{{}}}",
+                m.iter()
+                    .map(|(k, v)| format!("{}: {}", python_repr(&Value::String(k.clone())), python_repr(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
     }
 }
 
@@ -89,7 +175,10 @@ pub struct HostStats {
 
 impl HostStats {
     pub fn record(&mut self, r: &HostResult) {
+        // Ansible counts a looped include once per file it included.
+        let includes = r.items.iter().filter(|i| i.included.is_some()).count() as u32;
         match r.status {
+            Status::Ok if includes > 1 => self.ok += includes,
             Status::Ok => self.ok += 1,
             Status::Changed => {
                 self.ok += 1;

@@ -122,6 +122,56 @@ fn undefined_expr(err: &minijinja::Error) -> Option<String> {
         return None;
     }
     // `{{ x | upper }}` reports the whole filter call: keep the operand.
-    let head = text.split('|').next().unwrap_or(text).trim();
-    Some(head.to_string())
+    let head = text.split('|').next().unwrap_or(text).trim().trim_start_matches('(').trim();
+    if head.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+        return Some(head.to_string());
+    }
+    // A whole expression (`(item == 'a'` in a condition): name its first variable.
+    Some(first_variable(head).unwrap_or(head).to_string())
+}
+
+/// The first identifier path outside string literals that is not a keyword.
+fn first_variable(expr: &str) -> Option<&str> {
+    const KEYWORDS: &[&str] = &["and", "or", "not", "is", "in", "if", "else", "true", "false", "none", "True", "False", "None"];
+    let bytes = expr.as_bytes();
+    let mut i = 0;
+    // The word after `is` / `is not` names a test, not a variable.
+    let mut after_is = false;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\'' || c == b'"' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != c {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                i += 1;
+            }
+            let word = expr.get(start..i)?.trim_end_matches('.');
+            let after_dot = start > 0 && bytes[start - 1] == b'.';
+            if !KEYWORDS.contains(&word) && !after_dot && !after_is {
+                return Some(word);
+            }
+            after_is = word == "is" || after_is && word == "not";
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod first_variable_tests {
+    use super::first_variable;
+
+    #[test]
+    fn names_the_first_variable_outside_strings() {
+        assert_eq!(first_variable("item == 'a'"), Some("item"));
+        assert_eq!(first_variable("'a' == x.y and z"), Some("x.y"));
+        assert_eq!(first_variable("not 'it''s' in other"), Some("other"));
+        assert_eq!(first_variable("\"q\\\"x\" is defined"), None);
+    }
 }
