@@ -22,6 +22,8 @@ pub trait Output: Send {
     fn task_start(&mut self, name: &str, handler: bool);
     fn host_result(&mut self, r: &HostResult);
     fn warning(&mut self, msg: &str);
+    /// An `until` loop failed an attempt and will run again.
+    fn retrying(&mut self, _host: &str, _task: &str, _retries_left: u64) {}
     fn recap(&mut self, stats: &BTreeMap<String, HostStats>, elapsed: Duration);
 }
 

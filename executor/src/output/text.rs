@@ -49,9 +49,9 @@ impl<W: Write + Send> TextOutput<W> {
             let detail = || -> String {
                 let changed = item.and_then(|m| m.get("changed")).cloned().unwrap_or(Value::Bool(false));
                 if r.no_log {
-                    serde_json::json!({"censored": crate::secrets::NO_LOG_MESSAGE, "changed": changed}).to_string()
+                    python_json(&serde_json::json!({"censored": crate::secrets::NO_LOG_MESSAGE, "changed": changed}))
                 } else {
-                    item.map(|m| Value::Object(m.clone())).unwrap_or(Value::Null).to_string()
+                    item.map(|m| python_json(&shown_result(m))).unwrap_or_default()
                 }
             };
             if let Some(what) = &line.included {
@@ -118,9 +118,9 @@ impl<W: Write + Send> Output for TextOutput<W> {
             return;
         }
         let detail = if r.no_log {
-            Some(serde_json::to_string(&super::censored(r)).unwrap_or_default())
+            Some(python_json(&super::censored(r)))
         } else if failed || self.opts.verbosity > 0 {
-            Some(serde_json::to_string(&r.result).unwrap_or_default())
+            Some(python_json(&shown_result(&r.result)))
         } else {
             None
         };
@@ -142,6 +142,11 @@ impl<W: Write + Send> Output for TextOutput<W> {
         }
     }
 
+    fn retrying(&mut self, host: &str, task: &str, retries_left: u64) {
+        let _ = writeln!(self.out, "FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
+        let _ = self.out.flush();
+    }
+
     fn warning(&mut self, msg: &str) {
         let _ = writeln!(self.out, "[WARNING]: {msg}");
     }
@@ -156,11 +161,56 @@ impl<W: Write + Send> Output for TextOutput<W> {
                 s.ok, s.changed, s.unreachable, s.failed, s.skipped, s.rescued, s.ignored
             );
         }
+        // ansible-playbook ends its recap with an empty line.
+        let _ = writeln!(self.out);
         if self.opts.verbosity > 0 {
-            let _ = writeln!(self.out, "\nelapsed: {:.3}s", elapsed.as_secs_f64());
+            let _ = writeln!(self.out, "elapsed: {:.3}s", elapsed.as_secs_f64());
         }
         let _ = self.out.flush();
     }
+}
+
+/// A result as the default callback shows it after `=>`: without `failed`,
+/// which the status word already says.
+fn shown_result(m: &serde_json::Map<String, Value>) -> Value {
+    Value::Object(m.iter().filter(|(k, _)| k.as_str() != "failed").map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// JSON on one line as Python's `json.dumps(v, sort_keys=True)` writes it
+/// (`{"a": 1, "b": [2, 3]}`), which is how Ansible prints a result.
+fn python_json(v: &Value) -> String {
+    fn write(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push_str(": ");
+                    write(&m[k], out);
+                }
+                out.push('}');
+            }
+            Value::Array(a) => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write(x, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(v, &mut out);
+    out
 }
 
 /// JSON as Python's `json.dumps(v, indent=4, sort_keys=True)` writes it.

@@ -83,6 +83,8 @@ pub(super) fn truthy(v: Option<&Value>) -> bool {
 pub struct Exec<'a> {
     pub ps: &'a PlayScope<'a>,
     pub shared: &'a Shared,
+    /// For what is printed while a task runs (`FAILED - RETRYING: …`).
+    pub output: &'a std::sync::Mutex<Box<dyn crate::output::Output>>,
 }
 
 impl Exec<'_> {
@@ -325,10 +327,14 @@ impl Exec<'_> {
                 return out;
             }
             if attempt >= attempts_max {
+                // ansible-core 2.19 reports one attempt fewer than it ran once retries run out.
+                out.result.insert("attempts".into(), (attempt - 1).max(1).into());
                 out.result.insert("failed".into(), true.into());
                 out.result.entry("msg").or_insert_with(|| "Retries exhausted".into());
                 return out;
             }
+            let left = attempts_max - attempt;
+            self.output.lock().unwrap_or_else(|e| e.into_inner()).retrying(&host.name, &task.display_name(), left);
             tokio::time::sleep(Duration::from_secs_f64(delay.unwrap_or(5.0))).await;
         }
     }

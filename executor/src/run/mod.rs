@@ -32,7 +32,7 @@ use crate::engine::static_walk::load_vars_files;
 use crate::engine::{PlayScope, RunConfig};
 use crate::output::Output;
 use crate::output::Progress;
-use crate::playbook::{LoadOptions, Loader, Play, Playbook};
+use crate::playbook::{LoadOptions, Loader, Play, Playbook, Task};
 use cursor::{Cursor, FailureOutcome, NextTask};
 use exec::{Effect, Exec};
 use host::HostRun;
@@ -142,6 +142,20 @@ impl Runner {
         keywords::selected(&tags, &self.config.tags, &self.config.skip_tags)
     }
 
+    /// A play or task name as Ansible prints it: templated with the play's and
+    /// task's vars and the extra vars (no host's); as written when that fails.
+    fn shown_name(&self, play: &Play, task: Option<&Task>, name: &str) -> String {
+        if !name.contains("{{") {
+            return name.to_string();
+        }
+        let mut vars = play.vars.clone();
+        if let Some(t) = task {
+            vars.extend(t.vars.clone());
+        }
+        vars.extend(self.config.extra_vars.clone());
+        self.config.templar.render_str(name, &crate::template::Scope::new(vars)).unwrap_or_else(|_| name.to_string())
+    }
+
     fn out(&self) -> std::sync::MutexGuard<'_, Box<dyn Output>> {
         self.output.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -167,7 +181,8 @@ impl Runner {
     }
 
     async fn run_play(&self, play: &Play) -> PlayEnd {
-        self.out().play_start(&play.display_name());
+        let shown = self.shown_name(play, None, &play.display_name());
+        self.out().play_start(&shown);
         let hosts =
             match play_hosts(play, &self.config.inventory, &self.config.templar, &self.config.extra_vars, self.opts.limit.as_deref()) {
                 Ok(h) => h,
@@ -328,7 +343,7 @@ impl Runner {
         groups: Vec<(NextTask, Vec<String>)>,
         handlers: &mut Arc<Vec<RtItem>>,
     ) -> PlayEnd {
-        let exec = Exec { ps, shared: &self.shared };
+        let exec = Exec { ps, shared: &self.shared, output: &self.output };
         let mut taken: Vec<(NextTask, HostRun)> = Vec::new();
         for (next, group) in groups {
             for h in group {
@@ -349,8 +364,9 @@ impl Runner {
         .await;
         let mut end = PlayEnd::Continue;
         for (next, mut hr, outcome) in results {
-            self.out().task_start(&next.task.display_name(), false);
-            let e = self.settle(&mut hr, cursors, outcome, handlers);
+            let shown = self.shown_name(ps.play, Some(&next.task), &next.task.display_name());
+            self.out().task_start(&shown, false);
+            let e = self.settle(&mut hr, &next.task, cursors, outcome, handlers);
             if e != PlayEnd::Continue {
                 end = e;
             }
@@ -372,8 +388,9 @@ impl Runner {
         is_handler: bool,
     ) -> (PlayEnd, bool) {
         let task = &next.task;
-        self.out().task_start(&task.display_name(), is_handler);
-        let exec = Exec { ps, shared: &self.shared };
+        let shown = self.shown_name(ps.play, Some(task), &task.display_name());
+        self.out().task_start(&shown, is_handler);
+        let exec = Exec { ps, shared: &self.shared, output: &self.output };
         let run_once = keywords::resolve(ps.play, &next.chain, task, |i| i.run_once.as_ref())
             .is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str().and_then(modules::args::ansible_bool) == Some(true));
         let runners: Vec<String> = if run_once { group.iter().take(1).cloned().collect() } else { group.to_vec() };
@@ -436,7 +453,7 @@ impl Runner {
             if matches!(outcome.effect, Effect::FlushHandlers) {
                 flush = true;
             }
-            let e = self.settle(&mut hr, cursors, outcome, handlers);
+            let e = self.settle(&mut hr, task, cursors, outcome, handlers);
             if e != PlayEnd::Continue {
                 end = e;
             }
@@ -455,6 +472,7 @@ impl Runner {
     fn settle(
         &self,
         hr: &mut HostRun,
+        task: &Task,
         cursors: &mut HashMap<String, Cursor>,
         mut outcome: exec::TaskOutcome,
         handlers: &mut Arc<Vec<RtItem>>,
@@ -475,6 +493,12 @@ impl Runner {
                     if r.rescued {
                         // what the rescue section sees, as in Ansible
                         hr.state.facts.insert("ansible_failed_result".into(), Value::Object(r.result.clone()));
+                        let failed_task = serde_json::json!({
+                            "name": task.name.clone().unwrap_or_default(),
+                            "action": task.action.module,
+                            "args": task.action.args,
+                        });
+                        hr.state.facts.insert("ansible_failed_task".into(), failed_task);
                     }
                     // a failed host still runs its pending `always:` tasks
                     hr.failed = final_failure;
