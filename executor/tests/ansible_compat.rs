@@ -118,29 +118,41 @@ fn play_and_task_keywords_leave_what_ansible_leaves() {
     assert_eq!(got, want);
 }
 
-/// tests/ansible_compat/output/output.yml prints, line for line, what
-/// ansible-playbook 2.19 printed (its generate.sh; times blanked, the
-/// playbook's directory written DIR, 2.19's `[ERROR]` excerpts dropped):
-/// templated play and task names, one line per loop item with Python-style
-/// labels, `when` per item, `FAILED - RETRYING` lines, results as sorted
-/// one-line JSON, `included:` lines, handlers and the recap.
+/// tests/ansible_compat/output/: output.yml, and diff.yml with `--check
+/// --diff` and with `-v`, print line for line what ansible-playbook 2.19
+/// printed (its generate.sh; times blanked, the playbook's directory written
+/// DIR, copy's staging path and 2.19's `[ERROR]` excerpts dropped): templated
+/// play and task names, one line per loop item with Python-style labels,
+/// `when` per item, `FAILED - RETRYING` lines, results as sorted one-line
+/// JSON, `included:` lines, handlers, diff blocks and headers, assert's
+/// results, `-v` details and the recap.
 #[test]
 fn output_reads_line_for_line_as_ansible_playbook() {
     let src = repo_root().join("tests/ansible_compat/output");
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path();
-    for f in ["output.yml", "included.yml"] {
+    for f in ["output.yml", "diff.yml", "included.yml"] {
         std::fs::copy(src.join(f), work.join(f)).unwrap();
     }
     std::fs::create_dir_all(work.join("roles/r/tasks")).unwrap();
     std::fs::copy(src.join("roles/r/tasks/main.yml"), work.join("roles/r/tasks/main.yml")).unwrap();
     std::fs::write(work.join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
+    std::fs::write(work.join("ansible.cfg"), "").unwrap();
     support::ensure_agent();
-    let out_arg = format!("out={}", work.join("out").display());
-    let out = dpctl(work, &["playbook", "output.yml", "-i", "inventory.ini", "-e", &out_arg]);
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
     let times = regex::Regex::new(r#""(start|end|delta)": "[^"]*""#).unwrap();
-    let got = times.replace_all(&stdout(&out).replace(&work.display().to_string(), "DIR"), r#""$1": "T""#).into_owned();
-    let want = std::fs::read_to_string(src.join("expected.txt")).unwrap();
-    assert_eq!(got, want);
+    let out_arg = format!("out={}", work.join("out").display());
+    for (args, expected) in [
+        (&["output.yml"][..], "expected.txt"),
+        (&["diff.yml", "--check", "--diff"][..], "expected-check-diff.txt"),
+        (&["diff.yml", "-v"][..], "expected-verbose.txt"),
+    ] {
+        let _ = std::fs::remove_dir_all(work.join("out"));
+        let mut all = vec!["playbook", "-i", "inventory.ini", "-e", &out_arg];
+        all.extend_from_slice(args);
+        let out = dpctl(work, &all);
+        assert_eq!(out.status.code(), Some(0), "{args:?}\n{}\n{}", stdout(&out), stderr(&out));
+        let got = times.replace_all(&stdout(&out).replace(&work.display().to_string(), "DIR"), r#""$1": "T""#).into_owned();
+        let want = std::fs::read_to_string(src.join(expected)).unwrap();
+        assert_eq!(got, want, "{args:?}");
+    }
 }

@@ -47,7 +47,7 @@ fn content_first_run_changes_second_is_ok_check_predicts_diff_shows() {
 
     // Only the mode differs: an attribute change, content left alone.
     let r = agent.run("copy", json!({"dest": dest, "content": "a=1\n", "mode": "u=rw,g=,o="}));
-    assert!(r.outcome.changed && r.outcome.diff[0].after.contains("mode: 0600"), "{:?}", r.outcome.diff);
+    assert!(r.outcome.changed && r.outcome.diff[0].after.contains(r#""mode": "0600""#), "{:?}", r.outcome.diff);
 }
 
 #[test]

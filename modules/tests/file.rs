@@ -28,7 +28,7 @@ fn directory_created_with_parents_then_ok_and_check_mode_predicts() {
     let c = agent.check("file", args.clone());
     assert!(!c.failed && c.outcome.changed, "{:?}", c.outcome);
     assert!(!t.path().join("a").exists(), "check mode created something");
-    assert!(c.outcome.diff[0].before.contains("state: absent") && c.outcome.diff[0].after.contains("state: directory"));
+    assert!(c.outcome.diff[0].before.contains(r#""state": "absent""#) && c.outcome.diff[0].after.contains(r#""state": "directory""#));
 
     let r = agent.run("file", args.clone());
     assert!(!r.failed && r.outcome.changed, "{:?}", r.outcome);
@@ -53,7 +53,11 @@ fn mode_octal_and_symbolic_with_diff() {
     let c = agent.check("file", json!({"path": f, "mode": "u=rwx,g=rx,o="}));
     assert!(c.outcome.changed);
     assert_eq!(mode(&f), 0o644, "check mode left mode alone");
-    assert!(c.outcome.diff[0].before.contains("mode: 0644") && c.outcome.diff[0].after.contains("mode: 0750"), "{:?}", c.outcome.diff);
+    assert!(
+        c.outcome.diff[0].before.contains(r#""mode": "0644""#) && c.outcome.diff[0].after.contains(r#""mode": "0750""#),
+        "{:?}",
+        c.outcome.diff
+    );
 
     let r = agent.run("file", json!({"path": f, "mode": "u=rwx,g=rx,o="}));
     assert!(r.outcome.changed && mode(&f) == 0o750);
@@ -118,7 +122,7 @@ fn touch_link_hard_absent_transitions() {
     let r = agent.run("file", json!({"path": d, "state": "absent"}));
     assert!(r.outcome.changed && !d.exists());
     assert_eq!(r.outcome.values["state"], "absent");
-    assert!(r.outcome.diff[0].before.contains("state: directory"));
+    assert!(r.outcome.diff[0].before.contains(r#""state": "directory""#));
     assert!(!agent.run("file", json!({"path": d, "state": "absent"})).outcome.changed);
 }
 

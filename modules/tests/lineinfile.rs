@@ -28,7 +28,7 @@ fn replace_line_cycle_with_diff_backup_and_mode() {
     assert_eq!(fs::read_to_string(&p).unwrap(), "broker.id=0\nlog.dirs=/tmp\n");
     assert_eq!(c.outcome.diff[0].before, "broker.id=0\nlog.dirs=/tmp\n");
     assert_eq!(c.outcome.diff[0].after, "broker.id=0\nlog.dirs=/data/kafka\n");
-    assert!(c.outcome.diff[1].after.contains("mode: 0600"));
+    assert!(c.outcome.diff[1].after.contains(r#""mode": "0600""#));
 
     let r = agent.run("lineinfile", args.clone());
     assert!(r.outcome.changed);

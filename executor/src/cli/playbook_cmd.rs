@@ -150,6 +150,13 @@ pub fn run(a: PlaybookArgs) -> anyhow::Result<ExitCode> {
         start_at_task: a.start_at_task.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if a.exec.verbose > 0 && matches!(a.exec.output, OutputFormat::Text) {
+        // ansible-playbook -v names the settings file it read.
+        match &cfg.file {
+            Some(f) => println!("Using {} as config file", std::path::absolute(f).unwrap_or_else(|_| f.clone()).display()),
+            None => println!("No config file found; using defaults"),
+        }
+    }
     let output = a.exec.output();
     match runtime.block_on(run_playbooks(&a.playbooks, config, opts, output)) {
         Ok(summary) => Ok(ExitCode::from(summary.exit_code())),

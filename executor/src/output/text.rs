@@ -94,9 +94,15 @@ impl<W: Write + Send> Output for TextOutput<W> {
             for d in r.result.get("diff").and_then(Value::as_array).into_iter().flatten() {
                 let before = d.get("before").and_then(Value::as_str).unwrap_or("");
                 let after = d.get("after").and_then(Value::as_str).unwrap_or("");
-                let bh = d.get("before_header").and_then(Value::as_str).unwrap_or("before");
-                let ah = d.get("after_header").and_then(Value::as_str).unwrap_or("after");
-                let _ = write!(self.out, "{}", diff::unified(before, after, &format!("before: {bh}"), &format!("after: {ah}")));
+                // `--- before: HEADER`, or `--- before` without one; an empty line after each, as Ansible.
+                let header = |key: &str, side: &str| match d.get(key).and_then(Value::as_str) {
+                    Some(h) => format!("{side}: {h}"),
+                    None => side.to_string(),
+                };
+                let text = diff::unified(before, after, &header("before_header", "before"), &header("after_header", "after"));
+                if !text.is_empty() {
+                    let _ = writeln!(self.out, "{text}");
+                }
             }
         }
         let host = match &r.delegated {
@@ -117,26 +123,23 @@ impl<W: Write + Send> Output for TextOutput<W> {
             let _ = writeln!(self.out, "{word}: [{host}] => {}", pretty_sorted(shown));
             return;
         }
+        // `assert` results are always shown, pretty, as Ansible's `_ansible_verbose_always`.
+        let verbose = self.opts.verbosity > 0 || r.verbose_always;
         let detail = if r.no_log {
             Some(python_json(&super::censored(r)))
-        } else if failed || self.opts.verbosity > 0 {
+        } else if r.verbose_always {
+            Some(pretty_sorted(&shown_result(&r.result)))
+        } else if failed || verbose {
             Some(python_json(&shown_result(&r.result)))
         } else {
             None
         };
-        let kind = match r.status {
-            Status::Unreachable => "UNREACHABLE! => ",
-            Status::Failed => "FAILED! => ",
-            _ => "",
+        let _ = match (detail, r.status) {
+            (Some(d), Status::Failed) => writeln!(self.out, "{word}: [{host}]: FAILED! => {d}"),
+            (Some(d), Status::Unreachable) => writeln!(self.out, "{word}: [{host}]: UNREACHABLE! => {d}"),
+            (Some(d), _) if verbose => writeln!(self.out, "{word}: [{host}] => {d}"),
+            _ => writeln!(self.out, "{word}: [{host}]"),
         };
-        match detail {
-            Some(d) if failed || kind.is_empty() && self.opts.verbosity > 0 => {
-                let _ = writeln!(self.out, "{word}: [{host}]: {kind}{d}");
-            }
-            _ => {
-                let _ = writeln!(self.out, "{word}: [{host}]");
-            }
-        }
         if r.ignored {
             let _ = writeln!(self.out, "...ignoring");
         }
@@ -163,7 +166,8 @@ impl<W: Write + Send> Output for TextOutput<W> {
         }
         // ansible-playbook ends its recap with an empty line.
         let _ = writeln!(self.out);
-        if self.opts.verbosity > 0 {
+        // Not in ansible-playbook's output: only from -vv on, so -v reads as Ansible's.
+        if self.opts.verbosity > 1 {
             let _ = writeln!(self.out, "elapsed: {:.3}s", elapsed.as_secs_f64());
         }
         let _ = self.out.flush();

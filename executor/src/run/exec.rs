@@ -191,6 +191,7 @@ impl Exec<'_> {
             }
             match modules::registry::canonical_name(&task.action.module) {
                 "debug" if status == Status::Ok => r.show_as_debug(),
+                "assert" => r.verbose_always = true,
                 "meta" => r.silent = status == Status::Ok,
                 _ => {}
             }

@@ -43,6 +43,9 @@ pub struct HostResult {
     /// An `include_tasks`/`include_role` that included this (file or role),
     /// printed as `included: … for host`.
     pub included: Option<String>,
+    /// Printed in full even without `-v` (`assert`), as Ansible's
+    /// `_ansible_verbose_always` results.
+    pub verbose_always: bool,
 }
 
 /// One loop item as the text output prints it. `index` points into the
@@ -74,6 +77,7 @@ impl HostResult {
             silent: false,
             items: Vec::new(),
             included: None,
+            verbose_always: false,
         }
     }
 

@@ -114,7 +114,7 @@ impl Copy {
         let plan = filewrite::plan(dest, before.as_deref(), new, &self.file_attrs(), source_mode)?;
         let mut out = Outcome::changed(plan.changed());
         if ctx.diff {
-            out.diff = plan.diffs(dest, before.as_deref(), new);
+            out.diff = plan.copy_diffs(dest, before.as_deref(), new);
         }
         if !ctx.check_mode && plan.changed() {
             if let Some(b) = plan.apply(new, self.backup, self.validate.as_deref())? {
@@ -276,7 +276,7 @@ impl DirCopy<'_> {
                 let plan = filewrite::plan(&to, before.as_deref(), &bytes, &want, src_mode)?;
                 if plan.changed() {
                     changed = true;
-                    diffs.extend(plan.diffs(&to, before.as_deref(), &bytes));
+                    diffs.extend(plan.copy_diffs(&to, before.as_deref(), &bytes));
                     if !self.ctx.check_mode {
                         plan.apply(&bytes, a.backup, a.validate.as_deref())?;
                     }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::util::attrs::{self, FileAttrs, ModeSpec};
 use crate::util::checksum::{self, Algorithm};
-use crate::util::{boolish, diff, listish};
+use crate::util::{boolish, listish};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Unpacks an archive after (optionally) copying it from the local machine.
@@ -384,9 +384,10 @@ impl Module for Unarchive {
         let changed = !stale.is_empty() || !pending_attrs.is_empty();
         let mut out = Outcome::changed(changed);
         if ctx.diff && changed {
-            let before: Vec<(String, String)> = Vec::new();
-            let after: Vec<(String, String)> = stale.iter().map(|r| ("extracted".to_string(), r.to_string_lossy().into_owned())).collect();
-            out.diff.push(diff::fields(dest, &before, &after));
+            // One line per file the archive would write (Ansible's unarchive shows no diff).
+            let after: String = stale.iter().map(|r| format!("extracted: {}\n", r.to_string_lossy())).collect();
+            let header = Some(format!("{} (extracted files)", dest.display()));
+            out.diff.push(crate::module::Diff { before_header: header.clone(), after_header: header, before: String::new(), after });
         }
         if changed && !ctx.check_mode {
             if !stale.is_empty() {

@@ -12,6 +12,8 @@ use crate::module::Diff;
 use crate::util::attrs::{self, AttrChange, FileAttrs};
 use crate::util::{diff, fs as ufs};
 
+/// Builds the content half of a diff: `diff::content` or `diff::copied`.
+type ContentDiff = fn(&Path, Option<&[u8]>, Option<&[u8]>) -> Diff;
 /// What writing `after` to a path would do.
 #[derive(Debug, Clone)]
 pub struct WritePlan {
@@ -108,11 +110,20 @@ impl WritePlan {
         Ok(backup_file)
     }
 
-    /// Content and attribute diffs for `--diff`.
+    /// Content and attribute diffs for `--diff`, edited-file style (`path (content)`).
     pub fn diffs(&self, path: &Path, before: Option<&[u8]>, after: &[u8]) -> Vec<Diff> {
+        self.diffs_with(path, before, after, diff::content)
+    }
+
+    /// The same, headed as copy and template head them.
+    pub fn copy_diffs(&self, path: &Path, before: Option<&[u8]>, after: &[u8]) -> Vec<Diff> {
+        self.diffs_with(path, before, after, diff::copied)
+    }
+
+    fn diffs_with(&self, path: &Path, before: Option<&[u8]>, after: &[u8], content: ContentDiff) -> Vec<Diff> {
         let mut out = Vec::new();
         if self.content_changed {
-            out.push(diff::content(path, before, Some(after)));
+            out.push(content(path, before, Some(after)));
         }
         if !self.attrs.is_empty() {
             let (b, a) = self.attrs.diff_fields();

@@ -1,6 +1,6 @@
 """Make ansible-playbook's and dpctl's output comparable: drop ansible-core
 2.19's `[ERROR]` excerpt blocks (dpctl prints the fatal line only), blank
-out times, and write the playbook's directory as DIR."""
+out times, drop copy's staging path, and write the playbook's directory as DIR."""
 import re
 import sys
 
@@ -22,4 +22,6 @@ while i < len(lines):
     i += 1
 text = "\n".join(out).replace(directory, "DIR")
 text = re.sub(r'"(start|end|delta)": "[^"]*"', r'"\1": "T"', text)
+# copy's staging file on the controller, which dpctl does not have
+text = re.sub(r', "src": "[^"]*/\.source"', "", text)
 sys.stdout.write(text)
