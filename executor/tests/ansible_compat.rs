@@ -156,3 +156,71 @@ fn output_reads_line_for_line_as_ansible_playbook() {
         assert_eq!(got, want, "{args:?}");
     }
 }
+
+/// Several hosts' results under one banner in a fixed order (Ansible prints
+/// them as they finish), as tests/ansible_compat/output/normalize.py
+/// `--sort-results` orders them.
+fn sorted_results(text: &str) -> String {
+    let mut paragraphs = Vec::new();
+    for para in text.split("\n\n") {
+        let mut head: Vec<String> = Vec::new();
+        let mut records: Vec<Vec<String>> = Vec::new();
+        for line in para.split('\n') {
+            let mut line = line.to_string();
+            if line.starts_with("included: ") && !line.contains(" => ") {
+                if let Some((what, hosts)) = line.rsplit_once(" for ") {
+                    let mut hosts: Vec<&str> = hosts.split(", ").collect();
+                    hosts.sort();
+                    line = format!("{what} for {}", hosts.join(", "));
+                }
+            }
+            if records.is_empty() && ["TASK [", "PLAY [", "RUNNING HANDLER ["].iter().any(|p| line.starts_with(p)) {
+                head.push(line);
+            } else if !records.is_empty() && [" ", "}", "..."].iter().any(|p| line.starts_with(p)) {
+                records.last_mut().unwrap().push(line);
+            } else {
+                records.push(vec![line]);
+            }
+        }
+        records.sort();
+        head.extend(records.into_iter().flatten());
+        paragraphs.push(head.join("\n"));
+    }
+    paragraphs.join("\n\n")
+}
+
+/// tests/ansible_compat/output/multi.yml on two local hosts and one that
+/// cannot be reached: hosts in lock step, one `included:` line for the hosts
+/// that included the same file (and its tasks run once for both), one per
+/// host for per-host files, Ansible's unreachable message, the recap; and
+/// `--list-tasks`. As ansible-playbook 2.19 printed them (generate.sh).
+#[test]
+fn several_hosts_read_as_ansible_playbook() {
+    let src = repo_root().join("tests/ansible_compat/output");
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    for f in ["multi.yml", "included.yml", "per-w1.yml", "per-w2.yml"] {
+        std::fs::copy(src.join(f), work.join(f)).unwrap();
+    }
+    // Port 1 on loopback: nothing listens there.
+    std::fs::write(
+        work.join("inventory-multi.ini"),
+        "[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n\
+         [db]\nd1 ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n",
+    )
+    .unwrap();
+    support::ensure_agent();
+    let out_arg = format!("out={}", work.join("out").display());
+    let run = |extra: &[&str]| {
+        let mut all = vec!["playbook", "multi.yml", "-i", "inventory-multi.ini", "-e", &out_arg];
+        all.extend_from_slice(extra);
+        let out = dpctl(work, &all);
+        (out.status.code(), stdout(&out).replace(&work.display().to_string(), "DIR"))
+    };
+    let (code, text) = run(&[]);
+    assert_eq!(code, Some(4), "unreachable host: exit code 4 as ansible-playbook\n{text}");
+    assert_eq!(sorted_results(&text), std::fs::read_to_string(src.join("expected-multi.txt")).unwrap());
+    let (code, text) = run(&["--list-tasks"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(text, std::fs::read_to_string(src.join("expected-list-tasks.txt")).unwrap());
+}

@@ -27,6 +27,10 @@ pub fn print(
     for (pb, path) in loaded.iter().zip(playbooks) {
         println!("\nplaybook: {}\n", path.display());
         for (i, play) in pb.plays.iter().enumerate() {
+            // An empty line between plays, none after the last (as ansible-playbook).
+            if i > 0 {
+                println!();
+            }
             let tags: Vec<String> = play.inherited.tags.clone();
             println!("  play #{} ({}): {}\tTAGS: [{}]", i + 1, hosts_pattern(play), play.display_name(), tags.join(", "));
             if hosts {
@@ -59,7 +63,6 @@ pub fn print(
                     println!("      {}\tTAGS: [{}]", f.task.display_name(), t.join(", "));
                 }
             }
-            println!();
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -39,6 +39,15 @@ impl ConnError {
         matches!(self, ConnError::Unreachable { .. } | ConnError::HostKey { .. } | ConnError::Auth { .. })
     }
 
+    /// The text of a task result's `msg`: an unreachable host's reason as
+    /// Ansible words it (the recap names the host already), else the whole error.
+    pub fn result_message(&self) -> String {
+        match self {
+            ConnError::Unreachable { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn unreachable(host: &str, message: impl Into<String>) -> Self {
         ConnError::Unreachable { host: host.to_string(), message: message.into() }
     }

@@ -180,7 +180,16 @@ impl SshConnection {
                 if let Some(refused) = refusal.lock().ok().and_then(|mut r| r.take()) {
                     return Err(refused);
                 }
-                return Err(ConnError::unreachable(&label, format!("cannot connect to {}: {e}", params.address())));
+                // ansible-core 2.19's words, OpenSSH's `ssh: connect to host H port P: …` included.
+                let reason = e.to_string();
+                let reason = reason.split(" (os error").next().unwrap_or(&reason);
+                return Err(ConnError::unreachable(
+                    &label,
+                    format!(
+                        "Task failed: Failed to connect to the host via ssh: ssh: connect to host {} port {}: {reason}",
+                        params.host, params.port
+                    ),
+                ));
             }
         };
         authenticate(&mut handle, params).await?;

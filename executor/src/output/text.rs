@@ -13,14 +13,24 @@ use crate::run::result::{HostResult, HostStats, ItemLine, Status};
 pub struct TextOutput<W: Write + Send> {
     out: W,
     opts: OutputOptions,
+    /// `included: FILE for h1, h2`: hosts that included the same file, printed
+    /// on one line once the next event comes.
+    included: Option<(String, Vec<String>)>,
 }
 
 impl<W: Write + Send> TextOutput<W> {
     pub fn new(out: W, opts: OutputOptions) -> Self {
-        TextOutput { out, opts }
+        TextOutput { out, opts, included: None }
+    }
+
+    fn flush_included(&mut self) {
+        if let Some((what, hosts)) = self.included.take() {
+            let _ = writeln!(self.out, "included: {what} for {}", hosts.join(", "));
+        }
     }
 
     fn banner(&mut self, title: &str) {
+        self.flush_included();
         let stars = 79usize.saturating_sub(title.len()).max(3);
         let _ = writeln!(self.out, "\n{title} {}", "*".repeat(stars));
     }
@@ -90,6 +100,9 @@ impl<W: Write + Send> Output for TextOutput<W> {
     }
 
     fn host_result(&mut self, r: &HostResult) {
+        if !(r.items.is_empty() && r.status == Status::Ok && r.included.is_some()) {
+            self.flush_included();
+        }
         if self.opts.diff && !r.no_log {
             for d in r.result.get("diff").and_then(Value::as_array).into_iter().flatten() {
                 let before = d.get("before").and_then(Value::as_str).unwrap_or("");
@@ -116,7 +129,13 @@ impl<W: Write + Send> Output for TextOutput<W> {
             return;
         }
         if let (Some(what), Status::Ok) = (&r.included, r.status) {
-            let _ = writeln!(self.out, "included: {what} for {host}");
+            match &mut self.included {
+                Some((w, hosts)) if w == what => hosts.push(host),
+                _ => {
+                    self.flush_included();
+                    self.included = Some((what.clone(), vec![host]));
+                }
+            }
             return;
         }
         if let (Some(shown), false) = (&r.shown, r.no_log) {
@@ -146,11 +165,13 @@ impl<W: Write + Send> Output for TextOutput<W> {
     }
 
     fn retrying(&mut self, host: &str, task: &str, retries_left: u64) {
+        self.flush_included();
         let _ = writeln!(self.out, "FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
         let _ = self.out.flush();
     }
 
     fn warning(&mut self, msg: &str) {
+        self.flush_included();
         let _ = writeln!(self.out, "[WARNING]: {msg}");
     }
 

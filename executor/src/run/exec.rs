@@ -650,7 +650,7 @@ impl Exec<'_> {
                 ItemOutcome { result: m, effect: Effect::None }
             }
             Err(e) => {
-                let mut m = failed(e.to_string());
+                let mut m = failed(e.result_message());
                 if e.is_unreachable() {
                     m.result.remove("failed");
                     m.result.insert("unreachable".into(), true.into());

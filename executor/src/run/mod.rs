@@ -445,6 +445,7 @@ impl Runner {
                 }
             }
         }
+        share_included_files(&mut outcomes);
         let mut end = PlayEnd::Continue;
         let mut failed_now = 0usize;
         let mut flush = false;
@@ -615,6 +616,26 @@ impl Runner {
             }
         }
         PlayEnd::Continue
+    }
+}
+
+/// Hosts that included the same file (or role) from the same task get the
+/// very same task list, so that they run its tasks together, as Ansible's
+/// linear strategy does. A looped include stays per host.
+fn share_included_files(outcomes: &mut [(HostRun, exec::TaskOutcome)]) {
+    let mut first: Vec<(String, Arc<Vec<RtItem>>, Option<Arc<rtree::BlockCtx>>)> = Vec::new();
+    for (_, outcome) in outcomes.iter_mut() {
+        let Effect::Include { items, ctx, label, .. } = &mut outcome.effect else { continue };
+        if label.is_empty() {
+            continue;
+        }
+        match first.iter().find(|(l, ..)| l == label) {
+            Some((_, i, c)) => {
+                *items = i.clone();
+                *ctx = c.clone();
+            }
+            None => first.push((label.clone(), items.clone(), ctx.clone())),
+        }
     }
 }
 

@@ -5,15 +5,29 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ANSIBLE=${ANSIBLE_PLAYBOOK:-/opt/ansible-venv/bin/ansible-playbook}
 work=$(mktemp -d /tmp/dpctl-output.XXXXXX)
-cp -r output.yml diff.yml included.yml roles "$work/"
+cp -r output.yml diff.yml multi.yml included.yml per-w1.yml per-w2.yml roles "$work/"
 : > "$work/ansible.cfg"
 printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$(dirname "$ANSIBLE")/python" > "$work/inventory.ini"
-play() {
+py="$(dirname "$ANSIBLE")/python"
+cat > "$work/inventory-multi.ini" <<INI
+[web]
+w1 ansible_connection=local ansible_python_interpreter=$py
+w2 ansible_connection=local ansible_python_interpreter=$py
+[db]
+d1 ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh
+INI
+play() {  # play INVENTORY PLAYBOOK [ARGS...]
+    local inv=$1
+    shift
     rm -rf "$work/out"
-    (cd "$work" && ANSIBLE_NOCOLOR=1 "$ANSIBLE" "$@" -i inventory.ini -e out="$work/out" 2>/dev/null || true) | python3 normalize.py "$work"
+    (cd "$work" && ANSIBLE_NOCOLOR=1 "$ANSIBLE" "$@" -i "$inv" -e out="$work/out" 2>/dev/null || true) \
+        | python3 normalize.py "$work" ${SORT_RESULTS:+--sort-results}
 }
-play output.yml > expected.txt
-play diff.yml --check --diff > expected-check-diff.txt
-play diff.yml -v > expected-verbose.txt
+play inventory.ini output.yml > expected.txt
+play inventory.ini diff.yml --check --diff > expected-check-diff.txt
+play inventory.ini diff.yml -v > expected-verbose.txt
+# two hosts' results come in the order they finish: sorted on both sides
+SORT_RESULTS=1 play inventory-multi.ini multi.yml > expected-multi.txt
+play inventory-multi.ini multi.yml --list-tasks > expected-list-tasks.txt
 rm -rf "$work"
 echo "recorded in $(pwd)/expected.txt"
