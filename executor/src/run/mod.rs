@@ -623,7 +623,8 @@ impl Runner {
 /// very same task list, so that they run its tasks together, as Ansible's
 /// linear strategy does. A looped include stays per host.
 fn share_included_files(outcomes: &mut [(HostRun, exec::TaskOutcome)]) {
-    let mut first: Vec<(String, Arc<Vec<RtItem>>, Option<Arc<rtree::BlockCtx>>)> = Vec::new();
+    type Included = (String, Arc<Vec<RtItem>>, Option<Arc<rtree::BlockCtx>>);
+    let mut first: Vec<Included> = Vec::new();
     for (_, outcome) in outcomes.iter_mut() {
         let Effect::Include { items, ctx, label, .. } = &mut outcome.effect else { continue };
         if label.is_empty() {
