@@ -15,4 +15,5 @@ pub mod listish;
 pub mod pyregex;
 pub mod scalar;
 pub mod services;
+pub mod ssh_keygen;
 pub mod tls;
