@@ -10,6 +10,7 @@ pub mod command;
 pub mod diff;
 pub mod filewrite;
 pub mod fs;
+pub mod http_client;
 pub mod intish;
 pub mod listish;
 pub mod pyregex;
