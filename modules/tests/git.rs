@@ -217,3 +217,24 @@ fn submodules_recursive_and_tracked() {
     let r = run_env(&mut agent, tracked, env, false);
     assert!(r.failed && r.outcome.msg.clone().unwrap().contains("Local modifications exist"), "{r:?}");
 }
+
+#[test]
+fn umask_applies_to_the_checkout() {
+    use std::os::unix::fs::PermissionsExt;
+    let up = tempfile::tempdir().unwrap();
+    upstream(up.path());
+    let work = tempfile::tempdir().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut agent = Agent::start();
+    let (private, open) = (work.path().join("private"), work.path().join("open"));
+    let r = agent.run("git", json!({"repo": up.path(), "dest": private, "umask": "0077"}));
+    assert!(!r.failed, "{r:?}");
+    assert_eq!((mode(&private.join("a.txt")), mode(&private.join(".git"))), (0o600, 0o700));
+    let r = agent.run("git", json!({"repo": up.path(), "dest": open, "umask": "0022"}));
+    assert!(!r.failed, "{r:?}");
+    assert_eq!(mode(&open.join("a.txt")), 0o644);
+    let r = agent.run("git", json!({"repo": up.path(), "dest": work.path().join("x"), "umask": "0999"}));
+    assert!(r.failed && r.outcome.msg.clone().unwrap().contains("umask must be an octal integer"), "{r:?}");
+    let r = agent.run("git", json!({"repo": up.path(), "dest": work.path().join("x"), "umask": 18}));
+    assert!(r.failed, "a number (what YAML makes of an unquoted 0022) is refused, as Ansible does: {r:?}");
+}

@@ -59,6 +59,10 @@ pub struct Git {
     /// Initialize and update submodules (recursively) after checkout.
     #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]
     pub recursive: bool,
+    /// The umask for every git command (so for the files a checkout writes), as a
+    /// quoted octal string such as `"0022"`.
+    #[serde(default)]
+    pub umask: Option<String>,
     /// Move submodules to the latest commit of their remote branch (`git submodule update --remote`)
     /// instead of the commit the superproject records.
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
@@ -92,7 +96,17 @@ impl Git {
         // Never prompt for credentials: an agent has no terminal.
         spec.env.push(("GIT_TERMINAL_PROMPT".into(), "0".into()));
         spec.env.push(("GIT_SSH_COMMAND".into(), self.ssh_command()));
+        spec.umask = self.umask()?;
         Ok(command::run_ok(&spec)?.stdout.trim().to_string())
+    }
+
+    /// `umask` as Ansible reads it: an octal string.
+    fn umask(&self) -> Result<Option<u32>, ModuleError> {
+        self.umask
+            .as_deref()
+            .map(|u| u32::from_str_radix(u.trim(), 8).ok().filter(|m| *m <= 0o777))
+            .map(|m| m.ok_or_else(|| ModuleError::BadArgs("umask must be an octal integer".into())))
+            .transpose()
     }
 
     /// `GIT_SSH_COMMAND` as Ansible builds it: the caller's `GIT_SSH`/`GIT_SSH_COMMAND`
@@ -283,6 +297,7 @@ impl Module for Git {
         if self.repo.starts_with('-') {
             return Err(ModuleError::BadArgs(format!("invalid repo {:?}", self.repo)));
         }
+        self.umask()?;
         if self.accept_hostkey && self.accept_newhostkey {
             return Err(ModuleError::BadArgs("parameters are mutually exclusive: accept_hostkey|accept_newhostkey".into()));
         }
