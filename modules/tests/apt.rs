@@ -235,7 +235,10 @@ fn allow_downgrade_replaces_a_higher_version() {
 fn apt_get_argv_for_each_argument() {
     use modules::util::command::with_task_env;
     use modules::Module;
+    require_root();
     let _lock = APT.lock().unwrap_or_else(|e| e.into_inner());
+    // The module asks the real apt-cache for hello's candidate.
+    refresh_lists(&mut Agent::start());
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("argv.log");
     let write = |name: &str, body: &str| {
