@@ -170,3 +170,35 @@ fn bad_arguments_fail_with_a_clear_message() {
     assert!(r.failed && msg(&r).contains("checksum"), "{}", msg(&r));
     assert!(!t.path().join("x").exists());
 }
+
+#[test]
+fn local_follow_copies_what_links_point_at() {
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("real.txt"), "data\n").unwrap();
+    std::fs::create_dir(src.path().join("sub")).unwrap();
+    std::fs::write(src.path().join("sub/x"), "x\n").unwrap();
+    std::os::unix::fs::symlink("real.txt", src.path().join("link.txt")).unwrap();
+    std::os::unix::fs::symlink("sub", src.path().join("linkdir")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (followed, kept) = (out.path().join("followed"), out.path().join("kept"));
+    let mut agent = Agent::start();
+    let src_arg = format!("{}/", src.path().display());
+
+    let args = json!({"src": src_arg, "dest": followed, "remote_src": true, "local_follow": true});
+    let r = agent.run("copy", args.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    let link = std::fs::symlink_metadata(followed.join("link.txt")).unwrap();
+    assert!(link.is_file(), "a regular file, not a link");
+    assert_eq!(std::fs::read_to_string(followed.join("link.txt")).unwrap(), "data\n");
+    assert!(std::fs::symlink_metadata(followed.join("linkdir")).unwrap().is_dir());
+    assert_eq!(std::fs::read_to_string(followed.join("linkdir/x")).unwrap(), "x\n");
+    assert!(!agent.run("copy", args).outcome.changed, "second run is ok");
+
+    let r = agent.run("copy", json!({"src": src_arg, "dest": kept, "remote_src": true}));
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert_eq!(std::fs::read_link(kept.join("link.txt")).unwrap(), std::path::Path::new("real.txt"), "unset: links stay links");
+    assert_eq!(std::fs::read_link(kept.join("linkdir")).unwrap(), std::path::Path::new("sub"));
+
+    let r = agent.run("copy", json!({"src": src_arg, "dest": kept, "remote_src": true, "local_follow": "maybe"}));
+    assert!(r.failed, "{r:?}");
+}

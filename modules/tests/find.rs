@@ -117,3 +117,32 @@ fn bad_arguments_fail_with_a_clear_message() {
         assert!(r.failed && msg(&r).contains(want), "{args}: {}", msg(&r));
     }
 }
+
+#[test]
+fn mode_selects_exactly_or_by_any_shared_bit() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, mode) in [("rw-r--r--", 0o644), ("rw-------", 0o600), ("rwxr-xr-x", 0o755)] {
+        let p = dir.path().join(name);
+        fs::write(&p, "x").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let mut agent = Agent::start();
+    let mut found = |extra: serde_json::Value| {
+        let mut args = json!({"paths": dir.path()});
+        args.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let r = agent.run("find", args);
+        assert!(!r.failed && !r.outcome.changed, "{r:?}");
+        names(&r, dir.path())
+    };
+    assert_eq!(found(json!({"mode": "0644"})), ["rw-r--r--"]);
+    assert_eq!(found(json!({"mode": "u=rw,g=r,o=r"})), ["rw-r--r--"], "symbolic, applied to 0000");
+    assert_eq!(found(json!({"mode": "0644", "exact_mode": true})), ["rw-r--r--"]);
+    assert_eq!(found(json!({"mode": "0044", "exact_mode": false})), ["rw-r--r--", "rwxr-xr-x"], "any shared bit");
+    assert_eq!(found(json!({"mode": "o=x", "exact_mode": "no"})), ["rwxr-xr-x"]);
+    assert!(found(json!({"mode": "0700"})).is_empty());
+    let r = agent.run("find", json!({"paths": dir.path(), "mode": "preserve"}));
+    assert!(r.failed && msg(&r).contains("mode cannot be preserve"), "{r:?}");
+    let r = agent.run("find", json!({"paths": dir.path(), "mode": "u=banana"}));
+    assert!(r.failed, "{r:?}");
+}

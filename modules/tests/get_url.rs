@@ -189,3 +189,33 @@ fn bad_arguments_fail_with_a_clear_message() {
         assert!(r.failed && msg(&r).contains(want), "{args}: {}", msg(&r));
     }
 }
+
+#[test]
+fn client_certificate_and_use_proxy() {
+    let tls = crate::uri::MutualTlsServer::start();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("page.html");
+    let url = format!("https://127.0.0.1:{}/", tls.port);
+    let mut agent = Agent::start();
+    let r = agent.run("get_url", json!({"url": url, "dest": dest, "validate_certs": false}));
+    assert!(r.failed && !dest.exists(), "the server demands a client certificate: {r:?}");
+    let args = json!({"url": url, "dest": dest, "validate_certs": false, "client_cert": tls.path("client.pem"), "client_key": tls.path("client.key")});
+    let r = agent.run("get_url", args);
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert!(fs::read_to_string(&dest).unwrap().contains("<HTML>"));
+
+    let (proxy, via_proxy) = crate::uri::recording_server("via proxy");
+    let (direct, _) = crate::uri::recording_server("direct");
+    let plain = format!("http://127.0.0.1:{direct}/file");
+    let fetch = |agent: &mut Agent, name: &str, use_proxy: bool| {
+        let target = out.path().join(name);
+        let mut req = modules::protocol::Request::new(700, "get_url", json!({"url": plain, "dest": target, "use_proxy": use_proxy}));
+        req.environment = json!({"HTTP_PROXY": format!("http://127.0.0.1:{proxy}")}).as_object().cloned();
+        let r = agent.raw(&serde_json::to_string(&req).unwrap());
+        assert!(!r.failed, "{r:?}");
+        fs::read_to_string(target).unwrap()
+    };
+    assert_eq!(fetch(&mut agent, "a", true), "via proxy");
+    assert!(via_proxy.lock().unwrap()[0].starts_with(&format!("CONNECT 127.0.0.1:{direct} ")));
+    assert_eq!(fetch(&mut agent, "b", false), "direct");
+}

@@ -141,7 +141,10 @@ fn sysv_init_script_lifecycle_and_facts() {
     let r = agent.check("systemd", json!({"name": NAME, "state": "stopped", "enabled": false}));
     assert!(!r.failed && r.outcome.changed, "{r:?}");
     assert!(svc.running() && rc_links('S') >= 4, "check mode stopped or disabled nothing");
-    let r = agent.run("systemd", json!({"name": NAME, "state": "stopped", "enabled": false, "daemon_reload": true}));
+    let r = agent.run(
+        "systemd",
+        json!({"name": NAME, "state": "stopped", "enabled": false, "daemon_reload": true, "daemon_reexec": true, "no_block": true, "force": true}),
+    );
     assert!(!r.failed && r.outcome.changed, "{r:?}");
     assert!(!svc.running() && rc_links('S') == 0 && rc_links('K') > 0);
     assert!(!agent.run("systemd_service", json!({"name": NAME, "state": "stopped", "enabled": false})).outcome.changed);
@@ -149,6 +152,10 @@ fn sysv_init_script_lifecycle_and_facts() {
     assert_eq!(r.outcome.values["ansible_facts"]["services"][NAME]["state"], "stopped");
     let r = agent.run("systemd", json!({"name": NAME, "masked": true}));
     assert!(r.failed && r.outcome.msg.unwrap().contains("not systemd"));
+    // No systemd to reach with --user: an error, not a silent fall back to the init script.
+    let r = agent.run("systemd", json!({"name": NAME, "state": "started", "scope": "user"}));
+    assert!(r.failed && r.outcome.msg.clone().unwrap().contains("scope user/global needs systemd"), "{r:?}");
+    assert!(!svc.running());
 }
 
 #[test]
@@ -164,6 +171,15 @@ fn bad_arguments_and_unknown_services() {
     assert!(r.failed && r.outcome.msg.unwrap().contains("name is required"));
     let r = agent.run("service_facts", json!({"x": 1}));
     assert!(r.failed && r.outcome.msg.unwrap().contains("unknown field `x`"));
+    let r = agent.run("systemd", json!({"name": NAME, "state": "started", "scope": "session"}));
+    assert!(r.failed && r.outcome.msg.clone().unwrap().contains("unknown variant `session`"), "{r:?}");
+    let r = agent.run("systemd", json!({"name": NAME, "no_block": "maybe"}));
+    assert!(r.failed, "{r:?}");
+    // daemon_reexec alone is a complete task (a no-op where PID 1 is not systemd).
+    if !systemd_is_init() {
+        let r = agent.run("systemd", json!({"daemon_reexec": true}));
+        assert!(!r.failed && !r.outcome.changed, "{r:?}");
+    }
     let r = agent.run("systemd", json!({"name": NAME, "state": "started", "restart_on": "boot"}));
     assert!(r.failed && r.outcome.msg.unwrap().contains("unknown field `restart_on`"));
 }
@@ -209,4 +225,56 @@ fn option_like_names_are_refused() {
     assert!(r.failed && r.outcome.msg.unwrap().contains("invalid user name"));
     let r = agent.run("group", json!({"name": "-f"}));
     assert!(r.failed && r.outcome.msg.unwrap().contains("invalid group name"));
+}
+
+/// The systemd path on a host whose PID 1 is not systemd: a fake `systemctl` on the
+/// task's PATH records every argv, so the switches (`--user`, `--no-block`, `--force`)
+/// are seen on each call the module makes, in order.
+#[test]
+fn systemctl_switches_on_every_call() {
+    use modules::core::service::{Request, ServiceState};
+    use modules::util::command::with_task_env;
+    use modules::util::services::{Backend, Scope, Systemctl};
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("argv.log");
+    let fake = dir.path().join("systemctl");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {}\ncase \"$*\" in *is-active*) echo inactive; exit 3;; *is-enabled*) echo disabled; exit 1;; esac\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap());
+    let ctl = Systemctl { scope: Scope::User, no_block: true, force: true };
+    let ctx = modules::Context { check_mode: false, diff: false };
+    let r = with_task_env(vec![("PATH".into(), path.clone())], || {
+        ctl.daemon("daemon-reexec")?;
+        Request {
+            backend: Backend::Systemd(ctl),
+            name: "x.service",
+            state: Some(ServiceState::Started),
+            enabled: Some(true),
+            pattern: None,
+            sleep: None,
+        }
+        .apply(&ctx)
+    })
+    .unwrap();
+    assert!(r.changed);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "--user --no-block --force daemon-reexec\n\
+         --user --no-block --force show x.service --property=LoadState\n\
+         --user --no-block --force is-enabled x.service\n\
+         --user --no-block --force enable x.service\n\
+         --user --no-block --force is-active x.service\n\
+         --user --no-block --force start x.service\n"
+    );
+    // The default (system scope, blocking, no force) adds no switch at all.
+    assert_eq!(Systemctl::default().argv(&["start", "x"]), ["systemctl", "start", "x"]);
+    assert_eq!(Systemctl { scope: Scope::Global, ..Default::default() }.argv(&["enable", "x"]), ["systemctl", "--global", "enable", "x"]);
 }

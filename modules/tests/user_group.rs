@@ -158,3 +158,113 @@ fn matches_recorded_ansible_results() {
         }
     }
 }
+
+fn shadow_fields(name: &str) -> Vec<String> {
+    let shadow = std::fs::read_to_string("/etc/shadow").unwrap();
+    shadow.lines().find(|l| l.starts_with(&format!("{name}:"))).unwrap().split(':').map(str::to_string).collect()
+}
+
+#[test]
+fn user_expires_and_password_lock() {
+    require_root();
+    let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    let _c = Cleanup(&["dpctltest_u2"], &[]);
+    let mut agent = Agent::start();
+    // 2030-01-01T00:00:00Z is day 21915 of the epoch.
+    let args =
+        json!({"name": "dpctltest_u2", "create_home": false, "expires": 1893456000, "password": "$6$salt$abc", "password_lock": true});
+    let r = agent.run("user", args.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    let f = shadow_fields("dpctltest_u2");
+    assert_eq!((f[1].as_str(), f[7].as_str()), ("!$6$salt$abc", "21915"), "created locked, expiring 2030-01-01");
+    assert!(!agent.run("user", args).outcome.changed, "second run is ok");
+    // Only the day counts; a float or a string is a number too.
+    let r = agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "expires": "1893459600.5"}));
+    assert!(!r.failed && !r.outcome.changed, "{r:?}");
+
+    let r = agent.check("user", json!({"name": "dpctltest_u2", "create_home": false, "expires": 1893542400}));
+    assert!(r.outcome.changed && shadow_fields("dpctltest_u2")[7] == "21915", "check mode changed nothing");
+    assert!(agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "expires": 1893542400})).outcome.changed);
+    assert_eq!(shadow_fields("dpctltest_u2")[7], "21916");
+    assert!(agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "expires": -1})).outcome.changed);
+    assert_eq!(shadow_fields("dpctltest_u2")[7], "", "a negative expires clears it");
+    assert!(!agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "expires": -1})).outcome.changed);
+
+    let r = agent.check("user", json!({"name": "dpctltest_u2", "create_home": false, "password_lock": false}));
+    assert!(r.outcome.changed && shadow_fields("dpctltest_u2")[1].starts_with('!'));
+    assert!(agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "password_lock": false})).outcome.changed);
+    assert_eq!(shadow_fields("dpctltest_u2")[1], "$6$salt$abc", "unlocked");
+    assert!(!agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "password_lock": "no"})).outcome.changed);
+    assert!(agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "password_lock": true})).outcome.changed);
+    assert_eq!(shadow_fields("dpctltest_u2")[1], "!$6$salt$abc", "locked with usermod -L");
+    // A new hash and the lock in one usermod.
+    assert!(
+        agent
+            .run("user", json!({"name": "dpctltest_u2", "create_home": false, "password": "$6$salt$def", "password_lock": true}))
+            .outcome
+            .changed
+    );
+    assert_eq!(shadow_fields("dpctltest_u2")[1], "!$6$salt$def");
+    assert!(
+        !agent
+            .run("user", json!({"name": "dpctltest_u2", "create_home": false, "password": "$6$salt$def", "password_lock": true}))
+            .outcome
+            .changed
+    );
+
+    let r = agent.run("user", json!({"name": "dpctltest_u2", "create_home": false, "expires": "soon"}));
+    assert!(r.failed && r.outcome.msg.clone().unwrap().contains("not a number"), "{r:?}");
+}
+
+#[test]
+fn user_generate_ssh_key() {
+    require_root();
+    let _lock = ACCOUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    let _c = Cleanup(&["dpctltest_u3"], &[]);
+    let _ = std::fs::remove_dir_all("/tmp/dpctltest_u3_home");
+    let mut agent = Agent::start();
+    let args = json!({"name": "dpctltest_u3", "home": "/tmp/dpctltest_u3_home", "generate_ssh_key": true,
+        "ssh_key_type": "ed25519", "ssh_key_comment": "dpctl test key"});
+    let r = agent.check("user", args.clone());
+    assert!(r.outcome.changed && r.outcome.values["ssh_key_file"] == "/tmp/dpctltest_u3_home/.ssh/id_ed25519", "{r:?}");
+    assert!(passwd_line("dpctltest_u3").is_none(), "check mode created nothing");
+
+    let r = agent.run("user", args.clone());
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    let key = std::path::Path::new("/tmp/dpctltest_u3_home/.ssh/id_ed25519");
+    let public = std::fs::read_to_string("/tmp/dpctltest_u3_home/.ssh/id_ed25519.pub").unwrap();
+    assert!(public.starts_with("ssh-ed25519 ") && public.trim_end().ends_with(" dpctl test key"), "{public}");
+    assert_eq!(r.outcome.values["ssh_public_key"], public.trim());
+    assert!(r.outcome.values["ssh_fingerprint"].as_str().unwrap().contains("(ED25519)"), "{r:?}");
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let uid: u32 = passwd_line("dpctltest_u3").unwrap().split(':').nth(2).unwrap().parse().unwrap();
+    let ssh_dir = std::fs::metadata("/tmp/dpctltest_u3_home/.ssh").unwrap();
+    assert_eq!((ssh_dir.permissions().mode() & 0o777, ssh_dir.uid(), std::fs::metadata(key).unwrap().uid()), (0o700, uid, uid));
+
+    let r = agent.run("user", args.clone());
+    assert!(!r.failed && !r.outcome.changed, "an existing key is kept: {r:?}");
+    assert_eq!(std::fs::read_to_string("/tmp/dpctltest_u3_home/.ssh/id_ed25519.pub").unwrap(), public);
+    let mut forced = args.clone();
+    forced["force"] = json!(true);
+    assert!(agent.check("user", forced.clone()).outcome.changed);
+    assert_eq!(std::fs::read_to_string("/tmp/dpctltest_u3_home/.ssh/id_ed25519.pub").unwrap(), public, "check mode kept the key");
+    assert!(agent.run("user", forced).outcome.changed);
+    assert_ne!(std::fs::read_to_string("/tmp/dpctltest_u3_home/.ssh/id_ed25519.pub").unwrap(), public, "force made a new key");
+
+    // rsa with a size, a relative file and a passphrase.
+    let r = agent.run(
+        "user",
+        json!({"name": "dpctltest_u3", "generate_ssh_key": true, "ssh_key_bits": 3072, "ssh_key_file": "keys/deploy", "ssh_key_passphrase": "s3cret"}),
+    );
+    assert!(!r.failed && r.outcome.changed, "{r:?}");
+    assert!(r.outcome.values["ssh_fingerprint"].as_str().unwrap().starts_with("3072 "), "{r:?}");
+    let rsa = "/tmp/dpctltest_u3_home/keys/deploy";
+    assert!(r.outcome.values["ssh_public_key"].as_str().unwrap().starts_with("ssh-rsa "));
+    assert!(r.outcome.values["ssh_public_key"].as_str().unwrap().contains(" ansible-generated on "), "default comment");
+    let unlock = |pass: &str| Command::new("ssh-keygen").args(["-y", "-P", pass, "-f", rsa]).output().unwrap().status.success();
+    assert!(unlock("s3cret") && !unlock(""), "the key needs its passphrase");
+
+    let r = agent.run("user", json!({"name": "dpctltest_u3", "generate_ssh_key": true, "ssh_key_type": "nosuchtype"}));
+    assert!(r.failed, "{r:?}");
+    let _ = std::fs::remove_dir_all("/tmp/dpctltest_u3_home");
+}

@@ -56,9 +56,76 @@ pub struct Apt {
     /// Install from this release (`-t`).
     #[serde(default, alias = "default-release")]
     pub default_release: Option<String>,
-    /// Allow downgrades and unauthenticated packages (dangerous).
+    /// Allow downgrades and unauthenticated packages (dangerous): implies
+    /// `allow_downgrade` and `allow_unauthenticated`.
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
     pub force: bool,
+    /// Clean the local repository of package files that can no longer be downloaded (`apt-get autoclean`).
+    #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
+    pub autoclean: bool,
+    /// dpkg options, comma-separated, each passed as `-o Dpkg::Options::=--OPTION`
+    /// (default `force-confdef,force-confold`).
+    #[serde(default = "default_dpkg_options")]
+    pub dpkg_options: String,
+    /// Let a named version replace a higher installed one (`--allow-downgrades`).
+    #[serde(
+        default,
+        alias = "allow-downgrade",
+        alias = "allow_downgrades",
+        alias = "allow-downgrades",
+        deserialize_with = "crate::util::boolish::deserialize"
+    )]
+    pub allow_downgrade: bool,
+    /// Install packages that cannot be authenticated (`--allow-unauthenticated`).
+    #[serde(default, alias = "allow-unauthenticated", deserialize_with = "crate::util::boolish::deserialize")]
+    pub allow_unauthenticated: bool,
+    /// Only upgrade packages that are already installed; others are left uninstalled (`--only-upgrade`).
+    #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
+    pub only_upgrade: bool,
+    /// Upgrade the whole system: `no`, `yes`/`safe` (`apt-get upgrade --with-new-pkgs`),
+    /// `full`/`dist` (`apt-get dist-upgrade`). Check mode asks `apt-get --simulate`.
+    #[serde(default)]
+    pub upgrade: AptUpgrade,
+}
+
+/// Ansible's `upgrade`: `no` (default), `yes`/`safe` (`apt-get upgrade --with-new-pkgs`,
+/// Ansible's fallback when aptitude is absent), `full`/`dist` (`apt-get dist-upgrade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AptUpgrade {
+    #[default]
+    No,
+    Yes,
+    Safe,
+    Full,
+    Dist,
+}
+
+impl<'de> Deserialize<'de> for AptUpgrade {
+    /// YAML's `upgrade: yes` arrives as a boolean; Ansible takes it as the string.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        let word = match &v {
+            serde_json::Value::String(s) => s.to_ascii_lowercase(),
+            other => match crate::util::boolish::parse(other) {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => v.to_string(),
+            },
+        };
+        Ok(match word.as_str() {
+            "no" | "false" => AptUpgrade::No,
+            "yes" | "true" => AptUpgrade::Yes,
+            "safe" => AptUpgrade::Safe,
+            "full" => AptUpgrade::Full,
+            "dist" => AptUpgrade::Dist,
+            _ => return Err(serde::de::Error::custom(format!("upgrade must be one of dist, full, no, safe, yes, got {v}"))),
+        })
+    }
+}
+
+fn default_dpkg_options() -> String {
+    "force-confdef,force-confold".into()
 }
 
 fn present() -> AptState {
@@ -101,10 +168,60 @@ impl Apt {
         if let Some(r) = &self.default_release {
             f.extend(["-t".into(), r.clone()]);
         }
-        if self.force {
-            f.extend(["--allow-downgrades".into(), "--allow-unauthenticated".into()]);
+        if self.force || self.allow_downgrade {
+            f.push("--allow-downgrades".into());
+        }
+        if self.force || self.allow_unauthenticated {
+            f.push("--allow-unauthenticated".into());
         }
         f
+    }
+
+    fn apt_get(&self, args: &[String]) -> Result<apt::CommandOutput, ModuleError> {
+        apt::apt_get_with(&self.dpkg_options, args)
+    }
+
+    /// `apt-get upgrade`/`dist-upgrade` (simulated in check mode); changed unless apt reports nothing to do.
+    fn system_upgrade(&self, ctx: &Context) -> Result<apt::CommandOutput, ModuleError> {
+        let mut args: Vec<String> = Vec::new();
+        if ctx.check_mode {
+            args.push("--simulate".into());
+        }
+        if self.force || self.allow_downgrade {
+            args.push("--allow-downgrades".into());
+        }
+        if self.force || self.allow_unauthenticated {
+            args.push("--allow-unauthenticated".into());
+        }
+        match self.upgrade {
+            AptUpgrade::Full | AptUpgrade::Dist => args.push("dist-upgrade".into()),
+            _ => args.extend(["upgrade".into(), "--with-new-pkgs".into()]),
+        }
+        if self.autoremove {
+            args.push("--auto-remove".into());
+        }
+        if let Some(r) = &self.default_release {
+            args.extend(["-t".into(), r.clone()]);
+        }
+        apt::checked(self.apt_get(&args)?, &format!("apt-get {}", args.join(" ")))
+    }
+
+    /// `apt-get autoremove`/`autoclean` (simulated in check mode), changed by Ansible's rule.
+    fn cleanup(&self, ctx: &Context, operation: &str) -> Result<(bool, apt::CommandOutput), ModuleError> {
+        let mut args = Vec::new();
+        if self.purge {
+            args.push("--purge".to_string());
+        }
+        args.push(operation.into());
+        if ctx.check_mode {
+            args.push("--simulate".into());
+        }
+        let out = apt::checked(self.apt_get(&args)?, &format!("apt-get {operation}"))?;
+        let changed = match operation {
+            "autoclean" => out.stdout.lines().any(|l| l.starts_with("Del ")),
+            _ => out.stdout.contains("The following packages will be REMOVED"),
+        };
+        Ok((changed, out))
     }
 
     /// Refresh the lists if asked and stale; returns whether it did (or would).
@@ -117,7 +234,7 @@ impl Apt {
             return Ok(false);
         }
         if !ctx.check_mode {
-            apt::checked(apt::apt_get(&["update".into()])?, "apt-get update")?;
+            apt::checked(self.apt_get(&["update".into()])?, "apt-get update")?;
         }
         Ok(true)
     }
@@ -136,13 +253,30 @@ impl Module for Apt {
         if self.deb.is_some() && self.state != AptState::Present {
             return Err(ModuleError::BadArgs("deb only supports state=present".into()));
         }
-        if self.name.is_none() && self.deb.is_none() && !self.update_cache && !self.autoremove && self.state != AptState::Fixed {
+        let upgrading = self.upgrade != AptUpgrade::No;
+        if upgrading && (self.name.is_some() || self.deb.is_some()) {
+            return Err(ModuleError::BadArgs("parameters are mutually exclusive: deb|package|upgrade".into()));
+        }
+        if self.name.is_none()
+            && self.deb.is_none()
+            && !self.update_cache
+            && !self.autoremove
+            && !self.autoclean
+            && !upgrading
+            && self.state != AptState::Fixed
+        {
             return Err(ModuleError::BadArgs("one of the following is required: autoremove, deb, package, update_cache, upgrade".into()));
         }
         let wanted = self.wanted()?;
         let cache_updated = self.update_cache(ctx)?;
         let mut o = Outcome::changed(false).with("cache_updated", cache_updated).with("cache_update_time", cache_time());
-        if wanted.is_empty() && self.deb.is_none() && self.state != AptState::Fixed && !self.autoremove {
+        if upgrading {
+            // As Ansible: the upgrade decides `changed`, and the task ends there.
+            let out = self.system_upgrade(ctx)?;
+            o.changed = !out.stdout.contains("\n0 upgraded, 0 newly installed, 0 to remove");
+            return Ok(o.with("msg", out.stdout.clone()).with("stdout", out.stdout).with("stderr", out.stderr));
+        }
+        if wanted.is_empty() && self.deb.is_none() && self.state != AptState::Fixed && !self.autoremove && !self.autoclean {
             o.changed = cache_updated;
             return Ok(o);
         }
@@ -182,6 +316,10 @@ impl Module for Apt {
                         (None, AptState::Latest) => apt::candidate(&w.name)?,
                         _ => None,
                     };
+                    if have.is_none() && self.only_upgrade {
+                        // only_upgrade leaves packages that are not installed alone.
+                        continue;
+                    }
                     let ok = match (have, &target) {
                         (None, _) => false,
                         (Some(h), Some(t)) => version_matches(t, h),
@@ -219,8 +357,11 @@ impl Module for Apt {
             if !install.is_empty() {
                 let mut args = vec!["install".to_string()];
                 args.extend(self.common_flags());
+                if self.only_upgrade {
+                    args.push("--only-upgrade".into());
+                }
                 args.extend(install.iter().cloned());
-                let out = apt::checked(apt::apt_get(&args)?, &format!("apt-get install {}", install.join(" ")))?;
+                let out = apt::checked(self.apt_get(&args)?, &format!("apt-get install {}", install.join(" ")))?;
                 stdout.push_str(&out.stdout);
                 stderr.push_str(&out.stderr);
             }
@@ -230,22 +371,21 @@ impl Module for Apt {
                     args.push("--purge".into());
                 }
                 args.extend(remove.iter().cloned());
-                let out = apt::checked(apt::apt_get(&args)?, &format!("apt-get remove {}", remove.join(" ")))?;
+                let out = apt::checked(self.apt_get(&args)?, &format!("apt-get remove {}", remove.join(" ")))?;
                 stdout.push_str(&out.stdout);
                 stderr.push_str(&out.stderr);
             }
             if self.state == AptState::Fixed && wanted.is_empty() && self.deb.is_none() {
-                let out = apt::checked(apt::apt_get(&["install".into(), "-f".into()])?, "apt-get install -f")?;
+                let out = apt::checked(self.apt_get(&["install".into(), "-f".into()])?, "apt-get install -f")?;
                 o.changed |= out.stdout.contains("newly installed") && !out.stdout.contains(" 0 newly installed");
                 stdout.push_str(&out.stdout);
             }
-            if self.autoremove {
-                let mut args = vec!["autoremove".to_string()];
-                if self.purge {
-                    args.push("--purge".into());
-                }
-                let out = apt::checked(apt::apt_get(&args)?, "apt-get autoremove")?;
-                o.changed |= !out.stdout.contains(" 0 to remove");
+        }
+        // Cleanups are simulated in check mode, so their prediction is apt's own.
+        for (wanted, operation) in [(self.autoremove, "autoremove"), (self.autoclean, "autoclean")] {
+            if wanted {
+                let (changed, out) = self.cleanup(ctx, operation)?;
+                o.changed |= changed;
                 stdout.push_str(&out.stdout);
             }
         }

@@ -74,6 +74,11 @@ pub struct Copy {
     /// Follow a symlink at `dest` (dpctl always writes through it, as Ansible does).
     #[serde(default, deserialize_with = "boolish::de")]
     pub follow: bool,
+    /// Symlinks inside a directory `src`: `true` copies what they point at; unset or
+    /// `false` recreates them as links (what Ansible's module does for `remote_src`).
+    /// A single-file `src` is always read through its link.
+    #[serde(default, deserialize_with = "boolish::de_opt")]
+    pub local_follow: Option<bool>,
 }
 
 impl Copy {
@@ -251,7 +256,13 @@ impl DirCopy<'_> {
         for entry in entries {
             let from = entry.path();
             let to = dest.join(entry.file_name());
-            let ft = entry.file_type().map_err(|e| ModuleError::io(format!("stat {}", from.display()), e))?;
+            let mut ft = entry.file_type().map_err(|e| ModuleError::io(format!("stat {}", from.display()), e))?;
+            if ft.is_symlink() && a.local_follow == Some(true) {
+                // A dangling link has nothing to follow: it is recreated as a link.
+                if let Ok(target) = fs::metadata(&from) {
+                    ft = target.file_type();
+                }
+            }
             if ft.is_symlink() {
                 let target = fs::read_link(&from).map_err(|e| ModuleError::io(format!("readlink {}", from.display()), e))?;
                 if fs::read_link(&to).ok().as_ref() != Some(&target) {
@@ -265,7 +276,7 @@ impl DirCopy<'_> {
                 changed |= self.copy_tree(&from, &to, diffs)?;
             } else {
                 let bytes = fs::read(&from).map_err(|e| ModuleError::io(format!("reading {}", from.display()), e))?;
-                let src_mode = entry.metadata().map(|m| m.permissions().mode() & 0o7777).ok();
+                let src_mode = fs::metadata(&from).map(|m| m.permissions().mode() & 0o7777).ok();
                 // Files keep their source mode unless `mode` says otherwise, as copytree does.
                 let mode = a.mode.clone().or(src_mode.map(ModeSpec::Octal));
                 let want = FileAttrs::new(&mode, &a.owner, &a.group);

@@ -71,6 +71,14 @@ pub struct Find {
     /// Stop after this many matches.
     #[serde(default, deserialize_with = "intish::de_opt")]
     pub limit: Option<usize>,
+    /// Select by permission bits: octal (`"0644"`) or symbolic (`"u=rw,g=r,o=r"`, applied to 0000).
+    #[serde(default, deserialize_with = "crate::util::attrs::de_mode")]
+    #[schemars(with = "Option<crate::util::attrs::ModeArg>")]
+    pub mode: Option<crate::util::attrs::ModeSpec>,
+    /// With `mode`: `true` (default) selects exactly that mode; `false` selects any
+    /// path sharing at least one permission bit with it (Ansible's `st_mode & mode`).
+    #[serde(default = "boolish::yes", deserialize_with = "boolish::de")]
+    pub exact_mode: bool,
 }
 
 fn sha1() -> Algorithm {
@@ -138,6 +146,8 @@ struct Filters {
     /// `contains` anchored like Python's `re.match`, for the line-by-line test.
     contains_at_start: Option<Regex>,
     now: f64,
+    /// The `mode` to select by, resolved to permission bits.
+    mode: Option<u32>,
 }
 
 fn stamp(meta: &fs::Metadata, which: AgeStamp) -> f64 {
@@ -180,7 +190,12 @@ impl Find {
             return Err(ModuleError::BadArgs("find: limit cannot be 0 (use None for unlimited)".into()));
         }
         let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-        Ok(Filters { names, age, size, contains, contains_at_start, now })
+        let mode = match &self.mode {
+            Some(crate::util::attrs::ModeSpec::Preserve) => return Err(ModuleError::BadArgs("find: mode cannot be preserve".into())),
+            Some(m) => Some(m.resolve(0, false, None)? & 0o7777),
+            None => None,
+        };
+        Ok(Filters { names, age, size, contains, contains_at_start, now, mode })
     }
 
     fn age_ok(&self, f: &Filters, meta: &fs::Metadata) -> bool {
@@ -198,6 +213,18 @@ impl Find {
         }
         let Ok(file) = fs::File::open(path) else { return false };
         std::io::BufReader::new(file).split(b'\n').map_while(Result::ok).any(|line| at_start.is_match(&line))
+    }
+}
+
+/// Ansible's `mode_filter`: the exact permission bits, or any shared bit.
+fn mode_ok(mode: Option<u32>, exact: bool, meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(want) = mode else { return true };
+    let have = meta.permissions().mode() & 0o7777;
+    if exact {
+        have == want
+    } else {
+        have & want != 0
     }
 }
 
@@ -260,14 +287,15 @@ impl Walk<'_> {
             };
             let ft = meta.file_type();
             let f = &self.filters;
-            let selected = match a.file_type {
-                FileType::Any => f.names.matches(&name) && a.age_ok(f, &meta) && (!ft.is_file() || size_ok(f.size, &meta)),
-                FileType::Directory => ft.is_dir() && f.names.matches(&name) && a.age_ok(f, &meta),
-                FileType::File => {
-                    ft.is_file() && f.names.matches(&name) && a.age_ok(f, &meta) && size_ok(f.size, &meta) && a.content_ok(f, &path)
-                }
-                FileType::Link => ft.is_symlink() && f.names.matches(&name) && a.age_ok(f, &meta),
-            };
+            let selected = mode_ok(f.mode, a.exact_mode, &meta)
+                && match a.file_type {
+                    FileType::Any => f.names.matches(&name) && a.age_ok(f, &meta) && (!ft.is_file() || size_ok(f.size, &meta)),
+                    FileType::Directory => ft.is_dir() && f.names.matches(&name) && a.age_ok(f, &meta),
+                    FileType::File => {
+                        ft.is_file() && f.names.matches(&name) && a.age_ok(f, &meta) && size_ok(f.size, &meta) && a.content_ok(f, &path)
+                    }
+                    FileType::Link => ft.is_symlink() && f.names.matches(&name) && a.age_ok(f, &meta),
+                };
             if selected {
                 let mut r = Map::new();
                 r.insert("path".into(), path.to_string_lossy().into_owned().into());

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::util::attrs::{self, FileAttrs, ModeSpec};
 use crate::util::checksum::{self, Algorithm};
-use crate::util::{boolish, diff, fs as ufs, intish};
+use crate::util::{boolish, diff, fs as ufs, http_client, intish};
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 /// Downloads files from HTTP, HTTPS, or file:// URLs to the host.
@@ -52,6 +52,16 @@ pub struct GetUrl {
     /// Verify TLS certificates.
     #[serde(default = "boolish::yes", deserialize_with = "boolish::de")]
     pub validate_certs: bool,
+    /// A PEM file with the client certificate for TLS client authentication (it may hold the key too).
+    #[serde(default)]
+    pub client_cert: Option<PathBuf>,
+    /// A PEM file with the client certificate's private key (not needed when `client_cert` holds it).
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
+    /// Use a proxy from the `http_proxy`/`https_proxy`/`all_proxy` environment variables
+    /// (the task's `environment:` first); `false` always connects directly.
+    #[serde(default = "boolish::yes", deserialize_with = "crate::util::boolish::deserialize")]
+    pub use_proxy: bool,
     /// The `User-Agent` header.
     #[serde(default = "agent")]
     pub http_agent: String,
@@ -141,13 +151,15 @@ impl GetUrl {
         if !self.url.starts_with("http://") && !self.url.starts_with("https://") {
             return Err(ModuleError::BadArgs(format!("get_url: unsupported URL scheme in {}", self.url)));
         }
-        let tls = ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).build();
+        let client_cert = http_client::client_cert(self.client_cert.as_deref(), self.client_key.as_deref())?;
+        let tls = ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).client_cert(client_cert).build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             // Ansible's timeout is a socket timeout, not a limit on the whole transfer of a large artifact.
             .timeout_connect(Some(Duration::from_secs(self.timeout)))
             .timeout_per_read(Some(Duration::from_secs(self.timeout)))
             .timeout_per_write(Some(Duration::from_secs(self.timeout)))
             .http_status_as_error(false)
+            .proxy(http_client::proxy(self.use_proxy)?)
             .tls_config(tls)
             .build()
             .into();

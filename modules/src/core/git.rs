@@ -44,6 +44,29 @@ pub struct Git {
     /// The git program to use.
     #[serde(default)]
     pub executable: Option<String>,
+    /// Accept an unknown or changed SSH host key (`-o StrictHostKeyChecking=no`).
+    #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
+    pub accept_hostkey: bool,
+    /// Accept an unknown SSH host key but not a changed one (`-o StrictHostKeyChecking=accept-new`).
+    #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
+    pub accept_newhostkey: bool,
+    /// The SSH private key to use (`-i KEY -o IdentitiesOnly=yes`).
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// Extra options for the `ssh` git runs, e.g. `-o ConnectTimeout=5`.
+    #[serde(default)]
+    pub ssh_opts: Option<String>,
+    /// Initialize and update submodules (recursively) after checkout.
+    #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]
+    pub recursive: bool,
+    /// The umask for every git command (so for the files a checkout writes), as a
+    /// quoted octal string such as `"0022"`.
+    #[serde(default)]
+    pub umask: Option<String>,
+    /// Move submodules to the latest commit of their remote branch (`git submodule update --remote`)
+    /// instead of the commit the superproject records.
+    #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
+    pub track_submodules: bool,
 }
 
 fn head() -> String {
@@ -72,7 +95,92 @@ impl Git {
         spec.chdir = dir.map(Path::to_path_buf);
         // Never prompt for credentials: an agent has no terminal.
         spec.env.push(("GIT_TERMINAL_PROMPT".into(), "0".into()));
+        spec.env.push(("GIT_SSH_COMMAND".into(), self.ssh_command()));
+        spec.umask = self.umask()?;
         Ok(command::run_ok(&spec)?.stdout.trim().to_string())
+    }
+
+    /// `umask` as Ansible reads it: an octal string.
+    fn umask(&self) -> Result<Option<u32>, ModuleError> {
+        self.umask
+            .as_deref()
+            .map(|u| u32::from_str_radix(u.trim(), 8).ok().filter(|m| *m <= 0o777))
+            .map(|m| m.ok_or_else(|| ModuleError::BadArgs("umask must be an octal integer".into())))
+            .transpose()
+    }
+
+    /// `GIT_SSH_COMMAND` as Ansible builds it: the caller's `GIT_SSH`/`GIT_SSH_COMMAND`
+    /// (else `ssh`), then `ssh_opts`, the host key choice, `BatchMode=yes`, the key file.
+    fn ssh_command(&self) -> String {
+        let from_env = |k: &str| command::task_env().into_iter().find(|(n, _)| n == k).map(|(_, v)| v).or_else(|| std::env::var(k).ok());
+        let mut cmd = from_env("GIT_SSH").or_else(|| from_env("GIT_SSH_COMMAND")).unwrap_or_else(|| "ssh".into());
+        let mut opts = self.ssh_opts.clone().unwrap_or_default();
+        let strict_set = opts.contains("StrictHostKeyChecking=");
+        if self.accept_hostkey && !strict_set {
+            opts.push_str(" -o StrictHostKeyChecking=no");
+        }
+        if self.accept_newhostkey && !strict_set {
+            opts.push_str(" -o StrictHostKeyChecking=accept-new");
+        }
+        if !opts.contains("BatchMode=yes") {
+            opts.push_str(" -o BatchMode=yes");
+        }
+        if let Some(key) = &self.key_file {
+            // git hands this string to a shell: the path is quoted.
+            opts.push_str(&format!(" -i {} -o IdentitiesOnly=yes", command::join_args(std::slice::from_ref(key))));
+        }
+        let opts = opts.trim();
+        if !opts.is_empty() {
+            cmd.push(' ');
+            cmd.push_str(opts);
+        }
+        cmd
+    }
+
+    /// `git submodule status --recursive`, one line per submodule (`-` uninitialized,
+    /// `+` at another commit than the superproject records).
+    fn submodule_status(&self) -> Result<String, ModuleError> {
+        self.git(Some(&self.dest), &["submodule", "status", "--recursive"])
+    }
+
+    /// Whether the submodules would change: uninitialized or off the recorded commit,
+    /// or (tracking) behind their remote's HEAD.
+    fn submodules_stale(&self) -> Result<bool, ModuleError> {
+        let status = self.submodule_status()?;
+        if status.lines().any(|l| l.starts_with(['-', '+'])) {
+            return Ok(true);
+        }
+        if self.track_submodules {
+            for path in status.lines().filter_map(|l| l.split_whitespace().nth(1)) {
+                let dir = self.dest.join(path);
+                let head = self.git(Some(&dir), &["rev-parse", "HEAD"])?;
+                let remote = self.git(Some(&dir), &["ls-remote", "origin", "HEAD"])?;
+                if remote.split_whitespace().next().is_some_and(|sha| sha != head) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Sync and update the submodules; whether anything moved.
+    fn update_submodules(&self) -> Result<bool, ModuleError> {
+        let before = self.submodule_status()?;
+        let dir = Some(self.dest.as_path());
+        self.git(dir, &["submodule", "sync", "--recursive"])?;
+        let mut args = vec!["submodule", "update", "--init", "--recursive"];
+        if self.track_submodules {
+            args.push("--remote");
+        }
+        if self.force {
+            args.push("--force");
+        }
+        self.git(dir, &args)?;
+        Ok(self.submodule_status()? != before)
+    }
+
+    fn has_submodules(&self) -> bool {
+        self.dest.join(".gitmodules").is_file()
     }
 
     /// `git ls-remote`: ref name → commit (tags peeled to their commit).
@@ -189,6 +297,10 @@ impl Module for Git {
         if self.repo.starts_with('-') {
             return Err(ModuleError::BadArgs(format!("invalid repo {:?}", self.repo)));
         }
+        self.umask()?;
+        if self.accept_hostkey && self.accept_newhostkey {
+            return Err(ModuleError::BadArgs("parameters are mutually exclusive: accept_hostkey|accept_newhostkey".into()));
+        }
         let mut o = Outcome::changed(false).with("before", serde_json::Value::Null);
         if !self.is_checkout() {
             let (target, remote_sha) = self.resolve(&self.repo, None)?;
@@ -198,6 +310,9 @@ impl Module for Git {
             } else {
                 self.clone_repo(&target)?;
                 self.switch(&target)?;
+                if self.recursive && self.has_submodules() {
+                    o = o.with("submodules_changed", self.update_submodules()?);
+                }
                 o.changed = true;
                 o = o.with("after", self.head_sha()?);
             }
@@ -240,7 +355,15 @@ impl Module for Git {
             self.head_sha()?
         };
         let moved = if ctx.check_mode && after.len() < 40 { !before.starts_with(&after) } else { before != after };
-        o.changed = moved || url_changed || dirty;
+        // Submodules follow the superproject; in check mode only their present state is judged.
+        let mut submodules_changed = false;
+        if self.recursive && self.has_submodules() {
+            submodules_changed = if ctx.check_mode { self.submodules_stale()? } else { self.update_submodules()? };
+            if submodules_changed {
+                o = o.with("submodules_changed", true);
+            }
+        }
+        o.changed = moved || url_changed || dirty || submodules_changed;
         if o.changed && ctx.diff {
             o.diff.push(Diff { before: format!("{before}\n"), after: format!("{after}\n"), ..Default::default() });
         }

@@ -38,6 +38,12 @@ impl Module for Package {
             autoremove: false,
             default_release: None,
             force: false,
+            autoclean: false,
+            dpkg_options: "force-confdef,force-confold".into(),
+            allow_downgrade: false,
+            allow_unauthenticated: false,
+            only_upgrade: false,
+            upgrade: Default::default(),
         };
         apt.run(ctx)
     }

@@ -141,7 +141,7 @@ impl Module for Service {
             UseBackend::Systemd if !services::systemd_is_init() => {
                 return Err(ModuleError::Failed("use: systemd, but systemd is not the init system on this host".into()))
             }
-            UseBackend::Systemd => Backend::Systemd,
+            UseBackend::Systemd => Backend::Systemd(services::Systemctl::default()),
             UseBackend::Sysv | UseBackend::Service => Backend::SysV,
         };
         Request { backend, name: &self.name, state: self.state, enabled: self.enabled, pattern: self.pattern.as_deref(), sleep: self.sleep }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::util::fs as ufs;
+use crate::util::http_client;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -28,7 +29,7 @@ pub enum BodyFormat {
 /// Interacts with web services.
 ///
 /// Differences from Ansible: basic auth is always sent with the first request;
-/// no `form-multipart`, `unix_socket`, `src`, client certificates or netrc;
+/// no `form-multipart`, `unix_socket`, `src` or netrc;
 /// `msg` uses the standard reason phrase. Skipped in check mode, as in Ansible.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +60,16 @@ pub struct Uri {
     /// Verify the server's TLS certificate.
     #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]
     pub validate_certs: bool,
+    /// A PEM file with the client certificate for TLS client authentication (it may hold the key too).
+    #[serde(default)]
+    pub client_cert: Option<PathBuf>,
+    /// A PEM file with the client certificate's private key (not needed when `client_cert` holds it).
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
+    /// Use a proxy from the `http_proxy`/`https_proxy`/`all_proxy` environment variables
+    /// (the task's `environment:` first); `false` always connects directly.
+    #[serde(default = "yes", deserialize_with = "crate::util::boolish::deserialize")]
+    pub use_proxy: bool,
     /// Basic auth user name.
     #[serde(default, alias = "user")]
     pub url_username: Option<String>,
@@ -141,17 +152,19 @@ impl Uri {
         }))
     }
 
-    fn agent(&self) -> ureq::Agent {
+    fn agent(&self) -> Result<ureq::Agent, ModuleError> {
         let redirects = if matches!(self.follow_redirects.as_str(), "none" | "no") { 0 } else { 10 };
-        ureq::Agent::config_builder()
+        let client_cert = http_client::client_cert(self.client_cert.as_deref(), self.client_key.as_deref())?;
+        Ok(ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(self.timeout.max(1))))
             .max_redirects(redirects)
             .max_redirects_will_error(false)
             .allow_non_standard_methods(true)
-            .tls_config(ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).build())
+            .proxy(http_client::proxy(self.use_proxy)?)
+            .tls_config(ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).client_cert(client_cert).build())
             .build()
-            .into()
+            .into())
     }
 
     fn request(&self) -> Result<ureq::http::Request<Vec<u8>>, ModuleError> {
@@ -195,7 +208,7 @@ impl Module for Uri {
         }
         let started = Instant::now();
         let mut o = Outcome::changed(false).with("url", self.url.clone());
-        let mut resp = match self.agent().run(request) {
+        let mut resp = match self.agent()?.run(request) {
             Ok(r) => r,
             Err(e) => {
                 o = o.with("status", -1).with("elapsed", started.elapsed().as_secs()).with("redirected", false);

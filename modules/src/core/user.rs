@@ -3,13 +3,16 @@
 //! changed (and check mode predicts exactly that).
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::group::PresentAbsent;
 use crate::util::accounts::{self, PasswdEntry};
+use crate::util::clock;
 use crate::util::command::{self, CommandSpec};
+use crate::util::ssh_keygen;
 use crate::{register_module, Context, Module, ModuleError, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -74,9 +77,52 @@ pub struct User {
     /// With `state: absent`, remove the home directory and mail spool too (`userdel -r`).
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
     pub remove: bool,
-    /// With `state: absent`, remove even if the user is logged in (`userdel -f`).
+    /// With `state: absent`, remove even if the user is logged in (`userdel -f`);
+    /// with `generate_ssh_key`, overwrite an existing key.
     #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
     pub force: bool,
+    /// When the account expires, in seconds since the epoch (only the UTC day counts);
+    /// a negative value removes the expiry.
+    #[serde(default, deserialize_with = "float_opt")]
+    pub expires: Option<f64>,
+    /// Lock (`usermod -L`) or unlock (`usermod -U`) the password; unset leaves it as it is.
+    #[serde(default, deserialize_with = "crate::util::boolish::deserialize_opt")]
+    pub password_lock: Option<bool>,
+    /// Generate an SSH key pair for the user; an existing key is kept unless `force`.
+    #[serde(default, deserialize_with = "crate::util::boolish::deserialize")]
+    pub generate_ssh_key: bool,
+    /// The key's size in bits (`0`, the default, leaves it to ssh-keygen).
+    #[serde(default, deserialize_with = "crate::util::scalar::int")]
+    pub ssh_key_bits: u32,
+    /// The key's type (`ssh-keygen -t`).
+    #[serde(default = "rsa")]
+    pub ssh_key_type: String,
+    /// The private key's path; relative to the user's home (default `.ssh/id_TYPE`).
+    #[serde(default)]
+    pub ssh_key_file: Option<String>,
+    /// The key's comment (default `ansible-generated on HOSTNAME`).
+    #[serde(default)]
+    pub ssh_key_comment: Option<String>,
+    /// A passphrase for the key (default none). Passed to ssh-keygen as `-N`, so it is
+    /// briefly visible in the process table.
+    #[serde(default)]
+    pub ssh_key_passphrase: Option<String>,
+}
+
+fn rsa() -> String {
+    "rsa".into()
+}
+
+/// Ansible's `type: float`: a number, or a string holding one.
+fn float_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) => Ok(n.as_f64()),
+        serde_json::Value::String(s) => {
+            s.trim().parse().map(Some).map_err(|_| serde::de::Error::custom(format!("expires: {s:?} is not a number")))
+        }
+        other => Err(serde::de::Error::custom(format!("expires: {other} is not a number"))),
+    }
 }
 
 fn yes() -> bool {
@@ -89,7 +135,61 @@ fn present() -> PresentAbsent {
     PresentAbsent::Present
 }
 
+/// useradd/usermod's `-e` value: `YYYY-MM-DD` (UTC), or empty to clear the expiry.
+fn expiry_date(expires: f64) -> String {
+    if expires < 0.0 {
+        String::new()
+    } else {
+        clock::date((expires / 86_400.0).floor() as i64)
+    }
+}
+
 impl User {
+    /// The hash to set: prefixed with `!` when `password_lock` asks for a locked password.
+    fn locked_hash(&self, hash: &str) -> String {
+        if self.password_lock == Some(true) {
+            format!("!{hash}")
+        } else {
+            hash.to_string()
+        }
+    }
+
+    /// The SSH key part of a run: generate when missing (or `force`), then report it.
+    fn ssh_key(&self, ctx: &Context, o: &mut Outcome) -> Result<(), ModuleError> {
+        let user = accounts::user(&self.name)?;
+        // In check mode a new account does not exist yet: predict useradd's default home.
+        let home = match (&user, &self.home) {
+            (Some(u), _) => u.home.clone(),
+            (None, Some(h)) => h.clone(),
+            (None, None) => format!("/home/{}", self.name),
+        };
+        let path = ssh_keygen::key_path(&home, self.ssh_key_file.as_deref(), &self.ssh_key_type);
+        if ssh_keygen::needed(&path, self.force) {
+            o.changed = true;
+            if !ctx.check_mode {
+                let user = user.ok_or_else(|| ModuleError::Failed(format!("user {} does not exist", self.name)))?;
+                let under_home = !self.ssh_key_file.as_deref().is_some_and(|f| f.starts_with('/'));
+                if under_home && !Path::new(&home).is_dir() {
+                    return Err(ModuleError::Failed(format!("User {} home directory does not exist", self.name)));
+                }
+                let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+                let comment = self.ssh_key_comment.clone().unwrap_or_else(|| format!("ansible-generated on {}", hostname.trim()));
+                let spec = ssh_keygen::KeySpec {
+                    key_type: &self.ssh_key_type,
+                    bits: self.ssh_key_bits,
+                    comment: &comment,
+                    passphrase: self.ssh_key_passphrase.as_deref(),
+                    force: self.force,
+                };
+                ssh_keygen::generate(&path, &spec, user.uid, user.gid)?;
+            }
+        }
+        o.values.insert("ssh_fingerprint".into(), ssh_keygen::fingerprint(&path).into());
+        o.values.insert("ssh_key_file".into(), path.display().to_string().into());
+        o.values.insert("ssh_public_key".into(), ssh_keygen::public_key(&path).into());
+        Ok(())
+    }
+
     fn check_groups_exist(&self) -> Result<Vec<String>, ModuleError> {
         let mut names = Vec::new();
         for g in self.groups.iter().flatten() {
@@ -133,8 +233,11 @@ impl User {
         if let Some(s) = &self.shell {
             argv.extend(["-s".into(), s.clone()]);
         }
+        if let Some(e) = self.expires {
+            argv.extend(["-e".into(), expiry_date(e)]);
+        }
         if let Some(p) = &self.password {
-            argv.extend(["-p".into(), p.clone()]);
+            argv.extend(["-p".into(), self.locked_hash(p)]);
         }
         if self.create_home {
             argv.push("-m".into());
@@ -187,9 +290,25 @@ impl User {
         if let Some(s) = self.shell.as_ref().filter(|s| **s != cur.shell) {
             argv.extend(["-s".into(), s.clone()]);
         }
+        if let Some(e) = self.expires {
+            // As Ansible: compare whole days; an unset expiry is -1.
+            let current = accounts::shadow_expire(&self.name).unwrap_or(-1);
+            let differs = if e < 0.0 { current >= 0 } else { current < 0 || current != (e / 86_400.0).floor() as i64 };
+            if differs {
+                argv.extend(["-e".into(), expiry_date(e)]);
+            }
+        }
+        let hash = accounts::shadow_hash(&self.name).unwrap_or_default();
+        match self.password_lock {
+            Some(true) if !hash.starts_with('!') => argv.push("-L".into()),
+            Some(false) if hash.starts_with('!') => argv.push("-U".into()),
+            _ => {}
+        }
         if let (Some(p), UpdatePassword::Always) = (&self.password, self.update_password) {
-            if accounts::shadow_hash(&self.name).as_deref() != Some(p.as_str()) {
-                argv.extend(["-p".into(), p.clone()]);
+            if hash.trim_start_matches('!') != p.trim_start_matches('!') {
+                // -p sets the lock state itself; -L/-U cannot go with it.
+                argv.retain(|a| a != "-L" && a != "-U");
+                argv.extend(["-p".into(), self.locked_hash(p)]);
             }
         }
         if argv.len() == 1 {
@@ -246,6 +365,9 @@ impl Module for User {
                     create_home(&home, self.skeleton.as_deref(), &self.name)?;
                 }
             }
+        }
+        if self.generate_ssh_key {
+            self.ssh_key(ctx, &mut o)?;
         }
         o = o.with("state", "present");
         o = if current.is_none() {

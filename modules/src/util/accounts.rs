@@ -81,3 +81,12 @@ pub fn shadow_hash(name: &str) -> Option<String> {
         (f.next() == Some(name)).then(|| f.next().unwrap_or("").to_string())
     })
 }
+
+/// The account expiry field of `/etc/shadow` in days since 1970-01-01; `-1` when
+/// unset (as Python's `spwd` reports it), `None` when unreadable or absent.
+pub fn shadow_expire(name: &str) -> Option<i64> {
+    std::fs::read_to_string("/etc/shadow").ok()?.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.first() == Some(&name)).then(|| f.get(7).and_then(|e| e.trim().parse().ok()).unwrap_or(-1))
+    })
+}

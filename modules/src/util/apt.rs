@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use crate::error::ModuleError;
-use crate::util::command::{self, CommandOutput, CommandSpec};
+pub use crate::util::command::CommandOutput;
+use crate::util::command::{self, CommandSpec};
 
 /// Installed packages among `names`: name → version.
 pub fn installed(names: &[String]) -> Result<BTreeMap<String, String>, ModuleError> {
@@ -46,21 +47,18 @@ pub fn candidate(name: &str) -> Result<Option<String>, ModuleError> {
         .filter(|v| v != "(none)" && !v.is_empty()))
 }
 
-/// `apt-get -y … ARGS` with the noninteractive environment.
+/// `apt-get -y … ARGS` with the noninteractive environment and Ansible's default dpkg options.
 pub fn apt_get(args: &[String]) -> Result<CommandOutput, ModuleError> {
-    let mut argv: Vec<String> = [
-        "apt-get",
-        "-y",
-        "-q",
-        "-o",
-        "DPkg::Lock::Timeout=300",
-        "-o",
-        "Dpkg::Options::=--force-confdef",
-        "-o",
-        "Dpkg::Options::=--force-confold",
-    ]
-    .map(String::from)
-    .to_vec();
+    apt_get_with("force-confdef,force-confold", args)
+}
+
+/// `apt-get -y … ARGS` with `dpkg_options` (Ansible's comma-separated form, each one
+/// becoming `-o Dpkg::Options::=--OPTION`).
+pub fn apt_get_with(dpkg_options: &str, args: &[String]) -> Result<CommandOutput, ModuleError> {
+    let mut argv: Vec<String> = ["apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=300"].map(String::from).to_vec();
+    for option in dpkg_options.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        argv.extend(["-o".to_string(), format!("Dpkg::Options::=--{option}")]);
+    }
     argv.extend(args.iter().cloned());
     let mut spec = CommandSpec::new(argv);
     spec.env = [("DEBIAN_FRONTEND", "noninteractive"), ("DEBIAN_PRIORITY", "critical"), ("LANG", "C"), ("LC_ALL", "C")]

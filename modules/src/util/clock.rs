@@ -19,6 +19,12 @@ pub fn delta(d: Duration) -> String {
     format!("{}:{:02}:{:02}.{:06}", s / 3600, s % 3600 / 60, s % 60, d.subsec_micros())
 }
 
+/// `2026-11-29` for a count of days since 1970-01-01 (shadow's date unit).
+pub fn date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

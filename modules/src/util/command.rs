@@ -22,6 +22,8 @@ pub struct CommandSpec {
     /// process to exit: an init script that leaves a daemon holding its output open
     /// (the classic `service X start` hang) cannot block the module.
     pub output_via_files: bool,
+    /// The umask the command starts with (git's `umask`); `None` inherits the agent's.
+    pub umask: Option<u32>,
 }
 
 impl CommandSpec {
@@ -141,6 +143,16 @@ pub fn run(spec: &CommandSpec) -> Result<CommandOutput, ModuleError> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
+    if let Some(mask) = spec.umask {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: umask(2) is async-signal-safe and touches only the child's own state.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::umask(mask as libc::mode_t);
+                Ok(())
+            });
+        }
+    }
     cmd.stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     if let Some(dir) = &spec.chdir {
         cmd.current_dir(dir);
@@ -258,6 +270,13 @@ mod tests {
         let out = with_task_env(vec![("DPCTL_X".into(), "42".into())], || run(&CommandSpec::new(["printenv", "DPCTL_X"]))).unwrap();
         assert_eq!(out.stdout, "42\n");
         assert_eq!(run(&CommandSpec::new(["printenv", "DPCTL_X"])).unwrap().rc, 1);
+    }
+
+    #[test]
+    fn umask_reaches_the_command() {
+        let mut spec = CommandSpec::new(["sh", "-c", "umask"]);
+        spec.umask = Some(0o027);
+        assert_eq!(run(&spec).unwrap().stdout.trim(), "0027");
     }
 
     #[test]

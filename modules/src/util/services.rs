@@ -9,8 +9,87 @@ use crate::util::command::{self, CommandOutput, CommandSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    Systemd,
+    Systemd(Systemctl),
     SysV,
+}
+
+/// Which systemd manager `systemctl` talks to (Ansible's `scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    System,
+    User,
+    Global,
+}
+
+/// `systemctl` with the switches Ansible's systemd module puts before every verb:
+/// `--user`/`--global` (scope), `--no-block`, `--force`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Systemctl {
+    pub scope: Scope,
+    pub no_block: bool,
+    pub force: bool,
+}
+
+impl Systemctl {
+    /// The full argv for `systemctl [switches] ARGS…`.
+    pub fn argv(&self, args: &[&str]) -> Vec<String> {
+        let mut argv = vec!["systemctl".to_string()];
+        match self.scope {
+            Scope::System => {}
+            Scope::User => argv.push("--user".into()),
+            Scope::Global => argv.push("--global".into()),
+        }
+        if self.no_block {
+            argv.push("--no-block".into());
+        }
+        if self.force {
+            argv.push("--force".into());
+        }
+        argv.extend(args.iter().map(|a| a.to_string()));
+        argv
+    }
+
+    fn run(&self, args: &[&str]) -> Result<CommandOutput, ModuleError> {
+        run(self.argv(args))
+    }
+
+    pub fn is_masked(&self, name: &str) -> Result<bool, ModuleError> {
+        Ok(self.run(&["is-enabled", name])?.stdout.trim().starts_with("masked"))
+    }
+
+    pub fn set_masked(&self, name: &str, mask: bool) -> Result<(), ModuleError> {
+        let out = self.run(&[if mask { "mask" } else { "unmask" }, name])?;
+        if out.rc != 0 {
+            return Err(ModuleError::Failed(format!(
+                "Unable to {} service {name}: {}",
+                if mask { "mask" } else { "unmask" },
+                out.stderr.trim()
+            )));
+        }
+        Ok(())
+    }
+
+    /// `daemon-reload` or `daemon-reexec`.
+    pub fn daemon(&self, verb: &str) -> Result<(), ModuleError> {
+        let out = self.run(&[verb])?;
+        if out.rc != 0 {
+            return Err(ModuleError::Failed(format!("failure {} during {verb}: {}", out.rc, out.stderr.trim())));
+        }
+        Ok(())
+    }
+
+    /// `systemctl show NAME` as a map, for the systemd module's `status` return value.
+    pub fn properties(&self, name: &str) -> Result<serde_json::Map<String, serde_json::Value>, ModuleError> {
+        let out = self.run(&["show", name])?;
+        Ok(out
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+            .collect())
+    }
 }
 
 /// An action on a service.
@@ -40,7 +119,7 @@ pub fn systemd_is_init() -> bool {
 
 pub fn detect() -> Backend {
     if systemd_is_init() {
-        Backend::Systemd
+        Backend::Systemd(Systemctl::default())
     } else {
         Backend::SysV
     }
@@ -50,10 +129,6 @@ fn run(argv: Vec<String>) -> Result<CommandOutput, ModuleError> {
     let mut spec = CommandSpec::new(argv);
     spec.output_via_files = true;
     command::run(&spec)
-}
-
-fn systemctl(args: &[&str]) -> Result<CommandOutput, ModuleError> {
-    run(std::iter::once("systemctl").chain(args.iter().copied()).map(str::to_string).collect())
 }
 
 /// `service NAME ACTION`, or the init script itself when `service` is missing.
@@ -104,8 +179,8 @@ impl Backend {
     /// Whether the service is known at all.
     pub fn exists(self, name: &str) -> Result<bool, ModuleError> {
         Ok(match self {
-            Backend::Systemd => {
-                let out = systemctl(&["show", name, "--property=LoadState"])?;
+            Backend::Systemd(ctl) => {
+                let out = ctl.run(&["show", name, "--property=LoadState"])?;
                 out.rc == 0 && !out.stdout.contains("LoadState=not-found")
             }
             Backend::SysV => Path::new("/etc/init.d").join(name).is_file(),
@@ -114,14 +189,14 @@ impl Backend {
 
     pub fn is_running(self, name: &str) -> Result<bool, ModuleError> {
         match self {
-            Backend::Systemd => Ok(systemctl(&["is-active", name])?.stdout.trim() == "active"),
+            Backend::Systemd(ctl) => Ok(ctl.run(&["is-active", name])?.stdout.trim() == "active"),
             Backend::SysV => Ok(sysv_status_running(&sysv(name, "status")?, name)),
         }
     }
 
     pub fn act(self, name: &str, action: Action) -> Result<(), ModuleError> {
         let out = match self {
-            Backend::Systemd => systemctl(&[action.verb(), name])?,
+            Backend::Systemd(ctl) => ctl.run(&[action.verb(), name])?,
             Backend::SysV => sysv(name, action.verb())?,
         };
         if out.rc != 0 {
@@ -133,8 +208,8 @@ impl Backend {
 
     pub fn is_enabled(self, name: &str) -> Result<bool, ModuleError> {
         match self {
-            Backend::Systemd => {
-                let state = systemctl(&["is-enabled", name])?.stdout.trim().to_string();
+            Backend::Systemd(ctl) => {
+                let state = ctl.run(&["is-enabled", name])?.stdout.trim().to_string();
                 Ok(matches!(state.as_str(), "enabled" | "enabled-runtime" | "alias" | "static" | "indirect" | "generated"))
             }
             Backend::SysV => Ok(rc_links(name, 'S')),
@@ -143,7 +218,7 @@ impl Backend {
 
     pub fn set_enabled(self, name: &str, enable: bool) -> Result<(), ModuleError> {
         let out = match self {
-            Backend::Systemd => systemctl(&[if enable { "enable" } else { "disable" }, name])?,
+            Backend::Systemd(ctl) => ctl.run(&[if enable { "enable" } else { "disable" }, name])?,
             Backend::SysV => {
                 // As Ansible: `defaults` first when the script has no links at all.
                 if enable && !rc_links(name, 'K') {
@@ -169,42 +244,6 @@ impl Backend {
 /// `/etc/rc?.d/{S,K}??NAME` links exist.
 fn rc_links(name: &str, kind: char) -> bool {
     glob::glob(&format!("/etc/rc?.d/{kind}??{}", glob::Pattern::escape(name))).map(|mut g| g.any(|p| p.is_ok())).unwrap_or(false)
-}
-
-/// systemd only: masked state and `daemon-reload`.
-pub fn is_masked(name: &str) -> Result<bool, ModuleError> {
-    Ok(systemctl(&["is-enabled", name])?.stdout.trim().starts_with("masked"))
-}
-
-pub fn set_masked(name: &str, mask: bool) -> Result<(), ModuleError> {
-    let out = systemctl(&[if mask { "mask" } else { "unmask" }, name])?;
-    if out.rc != 0 {
-        return Err(ModuleError::Failed(format!(
-            "Unable to {} service {name}: {}",
-            if mask { "mask" } else { "unmask" },
-            out.stderr.trim()
-        )));
-    }
-    Ok(())
-}
-
-pub fn daemon_reload() -> Result<(), ModuleError> {
-    let out = systemctl(&["daemon-reload"])?;
-    if out.rc != 0 {
-        return Err(ModuleError::Failed(format!("failure {} during daemon-reload: {}", out.rc, out.stderr.trim())));
-    }
-    Ok(())
-}
-
-/// `systemctl show NAME` as a map, for the systemd module's `status` return value.
-pub fn systemd_properties(name: &str) -> Result<serde_json::Map<String, serde_json::Value>, ModuleError> {
-    let out = systemctl(&["show", name])?;
-    Ok(out
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
-        .collect())
 }
 
 #[cfg(test)]
