@@ -224,3 +224,31 @@ fn several_hosts_read_as_ansible_playbook() {
     assert_eq!(code, Some(0));
     assert_eq!(text, std::fs::read_to_string(src.join("expected-list-tasks.txt")).unwrap());
 }
+
+/// Ad hoc commands print what `ansible localhost -m …` printed (generate.sh):
+/// sorted JSON indented by four, the debug view, and command/shell's
+/// `| rc=N >>` form.
+#[test]
+fn ad_hoc_commands_read_as_ansible() {
+    let src = repo_root().join("tests/ansible_compat/output");
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    std::fs::write(work.join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
+    support::ensure_agent();
+    let dir_arg = format!("path={}/adhoc state=directory mode=0750", work.display());
+    let mut got = String::new();
+    for (module, args) in [
+        ("ping", None),
+        ("command", Some("echo hi")),
+        ("command", Some("false")),
+        ("shell", Some("echo out; echo err >&2")),
+        ("debug", Some("msg=hello")),
+        ("file", Some(dir_arg.as_str())),
+    ] {
+        let mut all = vec!["run", "localhost", "-i", "inventory.ini", "-m", module];
+        all.extend(args.map(|a| ["-a", a]).into_iter().flatten());
+        got.push_str(&stdout(&dpctl(work, &all)));
+    }
+    let got = got.replace(&work.display().to_string(), "DIR");
+    assert_eq!(got, std::fs::read_to_string(src.join("expected-adhoc.txt")).unwrap());
+}

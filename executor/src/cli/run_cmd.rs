@@ -131,7 +131,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         start_at_task: None,
     };
     let output: Box<dyn Output> = match a.exec.output {
-        OutputFormat::Text => Box::new(AdHocOutput::new(RedactingWriter::new(std::io::stdout()))),
+        OutputFormat::Text => Box::new(AdHocOutput::new(RedactingWriter::new(std::io::stdout()), &a.module)),
         OutputFormat::Json => Box::new(JsonOutput::new(RedactingWriter::new(std::io::stdout()))),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

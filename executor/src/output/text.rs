@@ -197,7 +197,7 @@ impl<W: Write + Send> Output for TextOutput<W> {
 
 /// A result as the default callback shows it after `=>`: without `failed`,
 /// which the status word already says.
-fn shown_result(m: &serde_json::Map<String, Value>) -> Value {
+pub(super) fn shown_result(m: &serde_json::Map<String, Value>) -> Value {
     Value::Object(m.iter().filter(|(k, _)| k.as_str() != "failed").map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
@@ -239,7 +239,7 @@ fn python_json(v: &Value) -> String {
 }
 
 /// JSON as Python's `json.dumps(v, indent=4, sort_keys=True)` writes it.
-fn pretty_sorted(v: &Value) -> String {
+pub(super) fn pretty_sorted(v: &Value) -> String {
     fn sorted(v: &Value) -> Value {
         match v {
             Value::Object(m) => {

@@ -29,5 +29,17 @@ play inventory.ini diff.yml -v > expected-verbose.txt
 # two hosts' results come in the order they finish: sorted on both sides
 SORT_RESULTS=1 play inventory-multi.ini multi.yml > expected-multi.txt
 play inventory-multi.ini multi.yml --list-tasks > expected-list-tasks.txt
+# ad hoc commands (`ansible HOST -m MODULE -a ARGS`), one after the other
+adhoc() {
+    (cd "$work" && ANSIBLE_NOCOLOR=1 "$(dirname "$ANSIBLE")/ansible" localhost -i inventory.ini "$@" 2>/dev/null || true) | python3 normalize.py "$work"
+}
+{
+    adhoc -m ping
+    adhoc -m command -a 'echo hi'
+    adhoc -m command -a false
+    adhoc -m shell -a 'echo out; echo err >&2'
+    adhoc -m debug -a msg=hello
+    adhoc -m file -a "path=$work/adhoc state=directory mode=0750"
+} > expected-adhoc.txt
 rm -rf "$work"
 echo "recorded in $(pwd)/expected.txt"

@@ -34,8 +34,9 @@ out = []
 i = 0
 while i < len(lines):
     if lines[i].startswith("[ERROR]: "):
-        # the block ends with the caret line and one empty line
-        while i < len(lines) and "^ column" not in lines[i]:
+        # A playbook's block ends with the caret line, an ad hoc command's
+        # with the task's repr; then one empty line.
+        while i < len(lines) and "^ column" not in lines[i] and not lines[i].startswith("{'action'"):
             i += 1
         i += 2
         # and the empty lines that led to it
