@@ -118,8 +118,8 @@ fn play_and_task_keywords_leave_what_ansible_leaves() {
     assert_eq!(got, want);
 }
 
-/// tests/ansible_compat/output/: output.yml, and diff.yml with `--check
-/// --diff` and with `-v`, print line for line what ansible-playbook 2.19
+/// tests/ansible_compat/output/: output.yml, diff.yml with `--check --diff`
+/// and with `-v`, and stop.yml (every host fails: the playbook ends), print line for line what ansible-playbook 2.19
 /// printed (its generate.sh; times blanked, the playbook's directory written
 /// DIR, copy's staging path and 2.19's `[ERROR]` excerpts dropped): templated
 /// play and task names, one line per loop item with Python-style labels,
@@ -131,7 +131,7 @@ fn output_reads_line_for_line_as_ansible_playbook() {
     let src = repo_root().join("tests/ansible_compat/output");
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path();
-    for f in ["output.yml", "diff.yml", "included.yml"] {
+    for f in ["output.yml", "diff.yml", "stop.yml", "included.yml"] {
         std::fs::copy(src.join(f), work.join(f)).unwrap();
     }
     std::fs::create_dir_all(work.join("roles/r/tasks")).unwrap();
@@ -145,12 +145,14 @@ fn output_reads_line_for_line_as_ansible_playbook() {
         (&["output.yml"][..], "expected.txt"),
         (&["diff.yml", "--check", "--diff"][..], "expected-check-diff.txt"),
         (&["diff.yml", "-v"][..], "expected-verbose.txt"),
+        (&["stop.yml"][..], "expected-stop.txt"),
     ] {
         let _ = std::fs::remove_dir_all(work.join("out"));
         let mut all = vec!["playbook", "-i", "inventory.ini", "-e", &out_arg];
         all.extend_from_slice(args);
         let out = dpctl(work, &all);
-        assert_eq!(out.status.code(), Some(0), "{args:?}\n{}\n{}", stdout(&out), stderr(&out));
+        let want_code = if args[0] == "stop.yml" { 2 } else { 0 };
+        assert_eq!(out.status.code(), Some(want_code), "{args:?}\n{}\n{}", stdout(&out), stderr(&out));
         let got = times.replace_all(&stdout(&out).replace(&work.display().to_string(), "DIR"), r#""$1": "T""#).into_owned();
         let want = std::fs::read_to_string(src.join(expected)).unwrap();
         assert_eq!(got, want, "{args:?}");

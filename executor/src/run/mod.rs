@@ -259,6 +259,10 @@ impl Runner {
             }
         }
         self.mark_dead(&hosts);
+        // A batch in which every host failed ends the playbook, as ansible-playbook does.
+        if !hosts.is_empty() && hosts.values().all(|h| h.failed || h.unreachable) {
+            return PlayEnd::Abort;
+        }
         PlayEnd::Continue
     }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ANSIBLE=${ANSIBLE_PLAYBOOK:-/opt/ansible-venv/bin/ansible-playbook}
 work=$(mktemp -d /tmp/dpctl-output.XXXXXX)
-cp -r output.yml diff.yml multi.yml included.yml per-w1.yml per-w2.yml roles "$work/"
+cp -r output.yml diff.yml multi.yml stop.yml included.yml per-w1.yml per-w2.yml roles "$work/"
 : > "$work/ansible.cfg"
 printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "$(dirname "$ANSIBLE")/python" > "$work/inventory.ini"
 py="$(dirname "$ANSIBLE")/python"
@@ -26,6 +26,7 @@ play() {  # play INVENTORY PLAYBOOK [ARGS...]
 play inventory.ini output.yml > expected.txt
 play inventory.ini diff.yml --check --diff > expected-check-diff.txt
 play inventory.ini diff.yml -v > expected-verbose.txt
+play inventory.ini stop.yml > expected-stop.txt
 # two hosts' results come in the order they finish: sorted on both sides
 SORT_RESULTS=1 play inventory-multi.ini multi.yml > expected-multi.txt
 play inventory-multi.ini multi.yml --list-tasks > expected-list-tasks.txt
