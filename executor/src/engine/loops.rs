@@ -191,7 +191,10 @@ fn subelements(value: Value) -> Result<Vec<Value>, LoopError> {
     let skip_missing = args.get(2).and_then(|o| o.get("skip_missing")).and_then(Value::as_bool).unwrap_or(false);
     let mut out = Vec::new();
     for parent in list.as_array().cloned().unwrap_or_default() {
-        match parent.get(key) {
+        // Ansible's lookup pops the key from the parent: `item.0` does not carry the list.
+        let mut parent = parent;
+        let subs = parent.as_object_mut().and_then(|m| m.shift_remove(key.as_str()));
+        match subs {
             Some(Value::Array(subs)) => out.extend(subs.iter().map(|s| Value::Array(vec![parent.clone(), s.clone()]))),
             _ if skip_missing => {}
             _ => return Err(LoopError(format!("with_subelements: an item has no list under `{key}`"))),
@@ -214,6 +217,10 @@ mod tests {
         assert_eq!(
             expand(Some("sequence"), json!("start=1 end=3 format=kafka%02d"), &[]).unwrap(),
             vec![json!("kafka01"), json!("kafka02"), json!("kafka03")]
+        );
+        assert_eq!(
+            expand(Some("subelements"), json!([[{"n": "a", "k": [1, 2]}], "k"]), &[]).unwrap(),
+            vec![json!([{"n": "a"}, 1]), json!([{"n": "a"}, 2])]
         );
         assert!(expand(None, json!("text"), &[]).is_err());
     }

@@ -213,7 +213,9 @@ fn run(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Ve
             for term in terms {
                 for key in term.try_iter()? {
                     let value = term.get_item(&key)?;
-                    out.push(Value::from_iter([("key", key), ("value", value)]));
+                    // a map (`from_iter` on pairs would make a list of pairs)
+                    let pair: std::collections::BTreeMap<&str, Value> = [("key", key), ("value", value)].into_iter().collect();
+                    out.push(Value::from(pair));
                 }
             }
             out

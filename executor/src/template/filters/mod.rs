@@ -4,6 +4,7 @@ mod collections;
 mod core;
 mod json_query;
 mod password;
+mod random;
 mod serialize;
 mod text;
 
@@ -16,6 +17,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     serialize::register(env);
     env.add_filter("json_query", json_query::json_query);
     env.add_filter("password_hash", password::password_hash);
+    env.add_filter("random", random::random);
+    env.add_filter("shuffle", random::shuffle);
 }
 
 /// A filter failure with a message.
