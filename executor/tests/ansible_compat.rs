@@ -207,7 +207,7 @@ fn several_hosts_read_as_ansible_playbook() {
     // Port 1 on loopback: nothing listens there.
     std::fs::write(
         work.join("inventory-multi.ini"),
-        "[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n\
+        "[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n[web:vars]\ngvar=G\n\
          [db]\nd1 ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n",
     )
     .unwrap();

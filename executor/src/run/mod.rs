@@ -142,18 +142,26 @@ impl Runner {
         keywords::selected(&tags, &self.config.tags, &self.config.skip_tags)
     }
 
-    /// A play or task name as Ansible prints it: templated with the play's and
-    /// task's vars and the extra vars (no host's); as written when that fails.
-    fn shown_name(&self, play: &Play, task: Option<&Task>, name: &str) -> String {
+    /// A play name as Ansible prints it: templated with the play's vars and
+    /// the extra vars; as written when that fails.
+    fn shown_name(&self, play: &Play, name: &str) -> String {
         if !name.contains("{{") {
             return name.to_string();
         }
         let mut vars = play.vars.clone();
-        if let Some(t) = task {
-            vars.extend(t.vars.clone());
-        }
         vars.extend(self.config.extra_vars.clone());
         self.config.templar.render_str(name, &crate::template::Scope::new(vars)).unwrap_or_else(|_| name.to_string())
+    }
+
+    /// A task name as ansible-core 2.19 prints it: templated with the first
+    /// host's variables (role params and defaults, group vars, play vars…);
+    /// as written when that fails.
+    fn shown_task_name(&self, ps: &PlayScope<'_>, next: &NextTask, host: Option<&HostRun>) -> String {
+        let name = next.task.display_name();
+        let Some(hr) = host.filter(|_| name.contains("{{")) else { return name };
+        let block_vars: Vec<&crate::vars::Vars> = next.chain.iter().map(|b| &b.vars).collect();
+        let scope = ps.scope(&hr.name, &hr.state, Some(&next.task), &block_vars, &hr.inventory_vars, &serde_json::Map::new());
+        self.config.templar.render_str(&name, &scope).unwrap_or(name)
     }
 
     fn out(&self) -> std::sync::MutexGuard<'_, Box<dyn Output>> {
@@ -181,7 +189,7 @@ impl Runner {
     }
 
     async fn run_play(&self, play: &Play) -> PlayEnd {
-        let shown = self.shown_name(play, None, &play.display_name());
+        let shown = self.shown_name(play, &play.display_name());
         self.out().play_start(&shown);
         let hosts =
             match play_hosts(play, &self.config.inventory, &self.config.templar, &self.config.extra_vars, self.opts.limit.as_deref()) {
@@ -368,7 +376,7 @@ impl Runner {
         .await;
         let mut end = PlayEnd::Continue;
         for (next, mut hr, outcome) in results {
-            let shown = self.shown_name(ps.play, Some(&next.task), &next.task.display_name());
+            let shown = self.shown_task_name(ps, &next, Some(&hr));
             self.out().task_start(&shown, false);
             let e = self.settle(&mut hr, &next.task, cursors, outcome, handlers);
             if e != PlayEnd::Continue {
@@ -392,7 +400,7 @@ impl Runner {
         is_handler: bool,
     ) -> (PlayEnd, bool) {
         let task = &next.task;
-        let shown = self.shown_name(ps.play, Some(task), &task.display_name());
+        let shown = self.shown_task_name(ps, next, group.first().and_then(|h| hosts.get(h)));
         self.out().task_start(&shown, is_handler);
         let exec = Exec { ps, shared: &self.shared, output: &self.output };
         let run_once = keywords::resolve(ps.play, &next.chain, task, |i| i.run_once.as_ref())

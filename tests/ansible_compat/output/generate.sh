@@ -13,6 +13,8 @@ cat > "$work/inventory-multi.ini" <<INI
 [web]
 w1 ansible_connection=local ansible_python_interpreter=$py
 w2 ansible_connection=local ansible_python_interpreter=$py
+[web:vars]
+gvar=G
 [db]
 d1 ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh
 INI
