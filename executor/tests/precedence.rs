@@ -7,29 +7,21 @@ mod support;
 
 use support::{dpctl, repo_root, stderr};
 
+/// `dpctl COMMAND site.yml` on the precedence fixture with every kind of extra vars
+/// (`@file`, `k=v`, JSON) and `out_dir`, plus `more` arguments.
+fn precedence_run(dir: &std::path::Path, command: &str, out_dir: &str, more: &[&str]) -> std::process::Output {
+    let out_arg = format!("out_dir={out_dir}");
+    let mut args = vec![command, "site.yml", "-i", "inventory/hosts.ini", "-e", "@extra.yml", "-e", &out_arg];
+    args.extend(["-e", "e_kv=extra_kv", "-e", r#"{"e_json": "extra_json"}"#]);
+    args.extend_from_slice(more);
+    dpctl(dir, &args)
+}
+
 #[test]
 fn twelve_levels_resolve_as_ansible() {
     let dir = repo_root().join("tests/playbooks/precedence");
     let out_dir = tempfile::tempdir().unwrap();
-    let out = dpctl(
-        &dir,
-        &[
-            "render",
-            "site.yml",
-            "-i",
-            "inventory/hosts.ini",
-            "-e",
-            "@extra.yml",
-            "-e",
-            "out_dir=/out",
-            "-e",
-            "e_kv=extra_kv",
-            "-e",
-            r#"{"e_json": "extra_json"}"#,
-            "--out",
-            out_dir.path().to_str().unwrap(),
-        ],
-    );
+    let out = precedence_run(&dir, "render", "/out", &["--out", out_dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let got = std::fs::read_to_string(out_dir.path().join("w1/out/w1/prec.txt")).unwrap();
     let want = std::fs::read_to_string(dir.join("expected/w1/prec.txt")).unwrap();
@@ -42,24 +34,7 @@ fn levels_resolve_as_ansible_in_a_real_run_too() {
     let dir = repo_root().join("tests/playbooks/precedence");
     let out_dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(out_dir.path().join("w1")).unwrap();
-    let out_arg = format!("out_dir={}", out_dir.path().display());
-    let out = dpctl(
-        &dir,
-        &[
-            "playbook",
-            "site.yml",
-            "-i",
-            "inventory/hosts.ini",
-            "-e",
-            "@extra.yml",
-            "-e",
-            &out_arg,
-            "-e",
-            "e_kv=extra_kv",
-            "-e",
-            r#"{"e_json": "extra_json"}"#,
-        ],
-    );
+    let out = precedence_run(&dir, "playbook", &out_dir.path().display().to_string(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let got = std::fs::read_to_string(out_dir.path().join("w1/prec.txt")).unwrap();
     assert_eq!(got, std::fs::read_to_string(dir.join("expected/w1/prec.txt")).unwrap());

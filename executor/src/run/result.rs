@@ -120,47 +120,7 @@ pub fn debug_view(result: &Map<String, Value>) -> Value {
 pub fn item_label(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => python_repr(other),
-    }
-}
-
-fn python_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            // Python quotes with ' unless the text has a ' and no ".
-            let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-            let mut out = String::with_capacity(s.len() + 2);
-            out.push(q);
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\t' => out.push_str("\\t"),
-                    '\r' => out.push_str("\\r"),
-                    c if c == q => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push(q);
-            out
-        }
-        Value::Array(a) => format!("[{}]", a.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
-        Value::Object(m) => {
-            format!(
-                "{{{}}}",
-                m.iter()
-                    .map(|(k, v)| format!("{}: {}", python_repr(&Value::String(k.clone())), python_repr(v)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
+        other => crate::template::python_repr(other),
     }
 }
 

@@ -367,3 +367,8 @@ fn build_env() -> Environment<'static> {
     lookups::register(&mut env);
     env
 }
+
+/// Data as Python's `repr` writes it (`{'a': 1, 'b': True}`), as Ansible shows a loop item.
+pub(crate) fn python_repr(value: &serde_json::Value) -> String {
+    pyrepr::py_repr(&convert::from_json(value))
+}
