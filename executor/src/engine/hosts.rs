@@ -9,11 +9,17 @@ use crate::playbook::Play;
 use crate::template::{Scope, Templar};
 use crate::vars::Vars;
 
-/// The play's host pattern as one Ansible pattern string.
-pub fn play_pattern(play: &Play, templar: &Templar, extra_vars: &Vars) -> Result<String, Diagnostic> {
+/// What a play's own keywords (`hosts`, `name`) are templated with, before
+/// any host is known: the play's vars and the extra vars.
+pub fn play_level_scope(play: &Play, extra_vars: &Vars) -> Scope {
     let mut vars = play.vars.clone();
     vars.extend(extra_vars.clone());
-    let scope = Scope::new(vars);
+    Scope::new(vars)
+}
+
+/// The play's host pattern as one Ansible pattern string.
+pub fn play_pattern(play: &Play, templar: &Templar, extra_vars: &Vars) -> Result<String, Diagnostic> {
+    let scope = play_level_scope(play, extra_vars);
     let rendered = templar
         .render_value(&play.hosts, &scope)
         .map_err(|e| Diagnostic::error(format!("cannot template the play's `hosts`: {e}")).at(&play.span))?;

@@ -29,7 +29,12 @@ pub trait Output: Send {
 
 /// What `no_log: true` shows instead of a result, in Ansible's words.
 pub(crate) fn censored(r: &HostResult) -> serde_json::Value {
-    let changed = r.result.get("changed").cloned().unwrap_or(serde_json::Value::Bool(false));
+    censored_result(&r.result)
+}
+
+/// The same for one result (a loop item's).
+pub(crate) fn censored_result(result: &serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+    let changed = result.get("changed").cloned().unwrap_or(serde_json::Value::Bool(false));
     serde_json::json!({"censored": crate::secrets::NO_LOG_MESSAGE, "changed": changed})
 }
 

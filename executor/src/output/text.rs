@@ -56,13 +56,10 @@ impl<W: Write + Send> TextOutput<W> {
         for line in others.into_iter().chain(includes) {
             let label = if r.no_log { "(censored due to no_log)" } else { line.label.as_str() };
             let item = results.and_then(|a| a.get(line.index)).and_then(Value::as_object);
-            let detail = || -> String {
-                let changed = item.and_then(|m| m.get("changed")).cloned().unwrap_or(Value::Bool(false));
-                if r.no_log {
-                    python_json(&serde_json::json!({"censored": crate::secrets::NO_LOG_MESSAGE, "changed": changed}))
-                } else {
-                    item.map(|m| python_json(&shown_result(m))).unwrap_or_default()
-                }
+            let detail = || match (item, r.no_log) {
+                (Some(m), true) => python_json(&super::censored_result(m)),
+                (Some(m), false) => python_json(&shown_result(m)),
+                (None, _) => String::new(),
             };
             if let Some(what) = &line.included {
                 let _ = writeln!(self.out, "included: {what} for {host} => (item={label})");
@@ -100,9 +97,21 @@ impl<W: Write + Send> Output for TextOutput<W> {
     }
 
     fn host_result(&mut self, r: &HostResult) {
-        if !(r.items.is_empty() && r.status == Status::Ok && r.included.is_some()) {
-            self.flush_included();
+        let host = match &r.delegated {
+            Some(d) => format!("{} -> {d}", r.host),
+            None => r.host.clone(),
+        };
+        if let (Some(what), Status::Ok, true) = (&r.included, r.status, r.items.is_empty()) {
+            match &mut self.included {
+                Some((w, hosts)) if w == what => hosts.push(host),
+                _ => {
+                    self.flush_included();
+                    self.included = Some((what.clone(), vec![host]));
+                }
+            }
+            return;
         }
+        self.flush_included();
         if self.opts.diff && !r.no_log {
             for d in r.result.get("diff").and_then(Value::as_array).into_iter().flatten() {
                 let before = d.get("before").and_then(Value::as_str).unwrap_or("");
@@ -118,24 +127,10 @@ impl<W: Write + Send> Output for TextOutput<W> {
                 }
             }
         }
-        let host = match &r.delegated {
-            Some(d) => format!("{} -> {d}", r.host),
-            None => r.host.clone(),
-        };
         let word = status_word(r);
         let failed = matches!(r.status, Status::Failed | Status::Unreachable);
         if !r.items.is_empty() {
             self.item_lines(r, &host);
-            return;
-        }
-        if let (Some(what), Status::Ok) = (&r.included, r.status) {
-            match &mut self.included {
-                Some((w, hosts)) if w == what => hosts.push(host),
-                _ => {
-                    self.flush_included();
-                    self.included = Some((what.clone(), vec![host]));
-                }
-            }
             return;
         }
         if let (Some(shown), false) = (&r.shown, r.no_log) {
@@ -204,42 +199,15 @@ pub(super) fn shown_result(m: &serde_json::Map<String, Value>) -> Value {
 /// JSON on one line as Python's `json.dumps(v, sort_keys=True)` writes it
 /// (`{"a": 1, "b": [2, 3]}`), which is how Ansible prints a result.
 fn python_json(v: &Value) -> String {
-    fn write(v: &Value, out: &mut String) {
-        match v {
-            Value::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                out.push('{');
-                for (i, k) in keys.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&Value::String(k.clone()).to_string());
-                    out.push_str(": ");
-                    write(&m[k], out);
-                }
-                out.push('}');
-            }
-            Value::Array(a) => {
-                out.push('[');
-                for (i, x) in a.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    write(x, out);
-                }
-                out.push(']');
-            }
-            other => out.push_str(&other.to_string()),
-        }
-    }
-    let mut out = String::new();
-    write(v, &mut out);
-    out
+    serialized_sorted(v, PythonSeparators)
 }
 
 /// JSON as Python's `json.dumps(v, indent=4, sort_keys=True)` writes it.
 pub(super) fn pretty_sorted(v: &Value) -> String {
+    serialized_sorted(v, serde_json::ser::PrettyFormatter::with_indent(b"    "))
+}
+
+fn serialized_sorted(v: &Value, formatter: impl serde_json::ser::Formatter) -> String {
     fn sorted(v: &Value) -> Value {
         match v {
             Value::Object(m) => {
@@ -252,9 +220,30 @@ pub(super) fn pretty_sorted(v: &Value) -> String {
         }
     }
     let mut buf = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
     match serde::Serialize::serialize(&sorted(v), &mut ser) {
         Ok(()) => String::from_utf8_lossy(&buf).into_owned(),
         Err(_) => v.to_string(),
+    }
+}
+
+/// Python's default `json.dumps` separators: `", "` and `": "`.
+struct PythonSeparators;
+
+impl serde_json::ser::Formatter for PythonSeparators {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.begin_array_value(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
     }
 }

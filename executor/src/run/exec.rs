@@ -13,7 +13,7 @@ use super::async_task::{self, AsyncSpec};
 use super::controller;
 use super::host::HostRun;
 use super::keywords;
-use super::result::{debug_view, item_label, HostResult, ItemLine, Status};
+use super::result::{debug_view, HostResult, ItemLine, Status};
 use super::rtree::{self, BlockCtx, Chain, RtItem};
 use super::Shared;
 use crate::connection::ConnParams;
@@ -62,12 +62,12 @@ pub(super) fn failed(msg: impl Into<String>) -> ItemOutcome {
 /// The executor-side modules never reach the agent, whose typed parsing
 /// refuses bad arguments for every other module: check theirs here, after
 /// templating, against the same typed structs (`dpctl check` uses them too).
+/// Includes are left to their expansion, which reads only the names it needs.
 fn invalid_controller_args(module: &str, args: &Map<String, Value>) -> Option<String> {
-    const EXECUTOR_SIDE: &[&str] = &["debug", "set_fact", "assert", "fail", "include_vars", "meta", "pause", "template"];
-    if !EXECUTOR_SIDE.contains(&module) {
+    let spec = modules::lookup(module).filter(|s| s.side == modules::Side::Controller)?;
+    if matches!(module, "include_tasks" | "include_role") {
         return None;
     }
-    let spec = modules::lookup(module)?;
     (spec.validate)(&Value::Object(args.clone())).err().map(|e| e.to_string())
 }
 
@@ -258,7 +258,7 @@ impl Exec<'_> {
             };
             let status = status_of(&out.result);
             let shown = (is_debug && status == Status::Ok).then(|| debug_view(&out.result));
-            lines.push(ItemLine { status, label: item_label(&label), shown, index: i, included: included_label });
+            lines.push(ItemLine { status, label: crate::template::python_str(&label), shown, index: i, included: included_label });
             results.push(Value::Object(out.result));
         }
         if let Some(include) = included.into_effect() {

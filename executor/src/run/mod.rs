@@ -144,13 +144,13 @@ impl Runner {
 
     /// A play name as Ansible prints it: templated with the play's vars and
     /// the extra vars; as written when that fails.
-    fn shown_name(&self, play: &Play, name: &str) -> String {
+    fn shown_play_name(&self, play: &Play) -> String {
+        let name = play.display_name();
         if !name.contains("{{") {
-            return name.to_string();
+            return name;
         }
-        let mut vars = play.vars.clone();
-        vars.extend(self.config.extra_vars.clone());
-        self.config.templar.render_str(name, &crate::template::Scope::new(vars)).unwrap_or_else(|_| name.to_string())
+        let scope = crate::engine::hosts::play_level_scope(play, &self.config.extra_vars);
+        self.config.templar.render_str(&name, &scope).unwrap_or(name)
     }
 
     /// A task name as ansible-core 2.19 prints it: templated with the first
@@ -189,7 +189,7 @@ impl Runner {
     }
 
     async fn run_play(&self, play: &Play) -> PlayEnd {
-        let shown = self.shown_name(play, &play.display_name());
+        let shown = self.shown_play_name(play);
         self.out().play_start(&shown);
         let hosts =
             match play_hosts(play, &self.config.inventory, &self.config.templar, &self.config.extra_vars, self.opts.limit.as_deref()) {

@@ -115,15 +115,6 @@ pub fn debug_view(result: &Map<String, Value>) -> Value {
     Value::Object(view)
 }
 
-/// A loop item's label as Ansible prints it: a string as it is, anything
-/// else as Python's `repr` (`{'a': 1, 'b': True}`).
-pub fn item_label(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => crate::template::python_repr(other),
-    }
-}
-
 /// PLAY RECAP counts for one host, as ansible-playbook counts them
 /// (`ok` includes `changed`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

@@ -368,7 +368,8 @@ fn build_env() -> Environment<'static> {
     env
 }
 
-/// Data as Python's `repr` writes it (`{'a': 1, 'b': True}`), as Ansible shows a loop item.
-pub(crate) fn python_repr(value: &serde_json::Value) -> String {
-    pyrepr::py_repr(&convert::from_json(value))
+/// Data as Python's `str` writes it: text as it is, anything else as its
+/// `repr` (`{'a': 1, 'b': True}`), as Ansible shows a loop item.
+pub(crate) fn python_str(value: &serde_json::Value) -> String {
+    pyrepr::py_str(&convert::from_json(value))
 }
