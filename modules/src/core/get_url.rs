@@ -151,8 +151,7 @@ impl GetUrl {
         if !self.url.starts_with("http://") && !self.url.starts_with("https://") {
             return Err(ModuleError::BadArgs(format!("get_url: unsupported URL scheme in {}", self.url)));
         }
-        let client_cert = http_client::client_cert(self.client_cert.as_deref(), self.client_key.as_deref())?;
-        let tls = ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).client_cert(client_cert).build();
+        let tls = http_client::tls_config(self.validate_certs, self.client_cert.as_deref(), self.client_key.as_deref())?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             // Ansible's timeout is a socket timeout, not a limit on the whole transfer of a large artifact.
             .timeout_connect(Some(Duration::from_secs(self.timeout)))

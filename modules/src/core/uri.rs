@@ -154,7 +154,7 @@ impl Uri {
 
     fn agent(&self) -> Result<ureq::Agent, ModuleError> {
         let redirects = if matches!(self.follow_redirects.as_str(), "none" | "no") { 0 } else { 10 };
-        let client_cert = http_client::client_cert(self.client_cert.as_deref(), self.client_key.as_deref())?;
+        let tls = http_client::tls_config(self.validate_certs, self.client_cert.as_deref(), self.client_key.as_deref())?;
         Ok(ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(self.timeout.max(1))))
@@ -162,7 +162,7 @@ impl Uri {
             .max_redirects_will_error(false)
             .allow_non_standard_methods(true)
             .proxy(http_client::proxy(self.use_proxy)?)
-            .tls_config(ureq::tls::TlsConfig::builder().disable_verification(!self.validate_certs).client_cert(client_cert).build())
+            .tls_config(tls)
             .build()
             .into())
     }

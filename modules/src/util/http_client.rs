@@ -38,9 +38,15 @@ pub fn proxy(use_proxy: bool) -> Result<Option<Proxy>, ModuleError> {
     b.build().map(Some).map_err(|e| ModuleError::BadArgs(format!("invalid proxy {url:?}: {e}")))
 }
 
+/// The TLS settings of a request: server certificates checked unless
+/// `validate_certs` is false, and the client certificate if one is given.
+pub fn tls_config(validate_certs: bool, cert: Option<&Path>, key: Option<&Path>) -> Result<ureq::tls::TlsConfig, ModuleError> {
+    Ok(ureq::tls::TlsConfig::builder().disable_verification(!validate_certs).client_cert(client_cert(cert, key)?).build())
+}
+
 /// The client certificate from PEM files: `cert` holds the certificate chain (and
 /// may hold the key too, as Ansible allows); `key` holds the private key.
-pub fn client_cert(cert: Option<&Path>, key: Option<&Path>) -> Result<Option<ClientCert>, ModuleError> {
+fn client_cert(cert: Option<&Path>, key: Option<&Path>) -> Result<Option<ClientCert>, ModuleError> {
     let Some(cert) = cert else {
         return match key {
             Some(_) => Err(ModuleError::BadArgs("client_key needs client_cert".into())),
