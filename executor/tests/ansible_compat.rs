@@ -118,6 +118,19 @@ fn play_and_task_keywords_leave_what_ansible_leaves() {
     assert_eq!(got, want);
 }
 
+/// A temporary directory holding copies of these files of
+/// tests/ansible_compat/output (paths may name subdirectories).
+fn output_fixture(files: &[&str]) -> tempfile::TempDir {
+    let src = repo_root().join("tests/ansible_compat/output");
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let to = dir.path().join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(src.join(f), to).unwrap();
+    }
+    dir
+}
+
 /// tests/ansible_compat/output/: output.yml, diff.yml with `--check --diff`
 /// and with `-v`, and stop.yml (every host fails: the playbook ends), print line for line what ansible-playbook 2.19
 /// printed (its generate.sh; times blanked, the playbook's directory written
@@ -129,13 +142,8 @@ fn play_and_task_keywords_leave_what_ansible_leaves() {
 #[test]
 fn output_reads_line_for_line_as_ansible_playbook() {
     let src = repo_root().join("tests/ansible_compat/output");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = output_fixture(&["output.yml", "diff.yml", "stop.yml", "included.yml", "roles/r/tasks/main.yml"]);
     let work = dir.path();
-    for f in ["output.yml", "diff.yml", "stop.yml", "included.yml"] {
-        std::fs::copy(src.join(f), work.join(f)).unwrap();
-    }
-    std::fs::create_dir_all(work.join("roles/r/tasks")).unwrap();
-    std::fs::copy(src.join("roles/r/tasks/main.yml"), work.join("roles/r/tasks/main.yml")).unwrap();
     std::fs::write(work.join("inventory.ini"), "localhost ansible_connection=local\n").unwrap();
     std::fs::write(work.join("ansible.cfg"), "").unwrap();
     support::ensure_agent();
@@ -199,11 +207,8 @@ fn sorted_results(text: &str) -> String {
 #[test]
 fn several_hosts_read_as_ansible_playbook() {
     let src = repo_root().join("tests/ansible_compat/output");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = output_fixture(&["multi.yml", "included.yml", "per-w1.yml", "per-w2.yml"]);
     let work = dir.path();
-    for f in ["multi.yml", "included.yml", "per-w1.yml", "per-w2.yml"] {
-        std::fs::copy(src.join(f), work.join(f)).unwrap();
-    }
     // Port 1 on loopback: nothing listens there.
     std::fs::write(
         work.join("inventory-multi.ini"),
